@@ -1,0 +1,28 @@
+# Shared by scripts/run, scripts/test and scripts/bench: create or update the virtual environment.
+# Re-installs only when a requirements file changed since the last install.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+PYTHON_BIN="${PYTHON:-python3.11}"
+command -v "$PYTHON_BIN" >/dev/null 2>&1 || PYTHON_BIN=python3
+
+ensure_env() {
+  local reqs=("$@")
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "Creating virtual environment in $VENV" >&2
+    "$PYTHON_BIN" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
+  fi
+  local stamp="$VENV/.installed-$(cat "${reqs[@]/#/$ROOT/}" "$ROOT/requirements.txt" | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "Installing requirements ($(IFS=,; echo "${reqs[*]}"))" >&2
+    for r in "${reqs[@]}"; do
+      "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$r" >&2
+    done
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+  export FLASK_APP=server.wsgi
+  cd "$ROOT"
+}

@@ -1,0 +1,104 @@
+"""Bearer tokens: a random id signed with the app secret, with its record in the database.
+
+The signature rejects garbage without a query; the record makes logout, expiry and staff
+deactivation take effect on every app server at once.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, g, request
+from itsdangerous import BadSignature, Signer
+
+from server.accounts.models import AuthToken, StaffAccount, User
+from server.common.timeutil import now_utc
+from server.errors import ApiError
+from server.extensions import db
+
+
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt="auth-token")
+
+
+def issue_token(*, user: User | None = None, staff: StaffAccount | None = None) -> tuple[str, AuthToken]:
+    ttl = current_app.config["STAFF_TOKEN_TTL_SECONDS" if staff else "TOKEN_TTL_SECONDS"]
+    record = AuthToken(id=secrets.token_hex(16), user_id=user.id if user else None,
+                       staff_id=staff.id if staff else None,
+                       expires_at=now_utc() + timedelta(seconds=ttl))
+    db.session.add(record)
+    db.session.flush()
+    return _signer().sign(record.id).decode(), record
+
+
+def _unauthorized(message: str = "请先登录") -> ApiError:
+    return ApiError(401, "auth.required", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _load_token() -> AuthToken:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise _unauthorized()
+    try:
+        token_id = _signer().unsign(header[7:].strip()).decode()
+    except BadSignature:
+        raise ApiError(401, "auth.invalid_token", "登录信息无效，请重新登录") from None
+    record = db.session.get(AuthToken, token_id)
+    if record is None or record.revoked_at is not None:
+        raise ApiError(401, "auth.invalid_token", "登录信息无效，请重新登录")
+    if record.expires_at <= now_utc():
+        raise ApiError(401, "auth.token_expired", "登录已过期，请重新登录")
+    return record
+
+
+def current_token() -> AuthToken:
+    if "auth_token" not in g:
+        g.auth_token = _load_token()
+    return g.auth_token
+
+
+def current_user() -> User:
+    if "user" not in g:
+        token = current_token()
+        if token.user_id is None:
+            raise ApiError(403, "auth.user_only", "此功能需要用微信登录使用")
+        g.user = db.session.get(User, token.user_id)
+    return g.user
+
+
+def current_staff() -> StaffAccount:
+    if "staff" not in g:
+        token = current_token()
+        staff = db.session.get(StaffAccount, token.staff_id) if token.staff_id else None
+        if staff is None:
+            raise ApiError(403, "auth.staff_only", "此功能仅限工作人员使用")
+        if not staff.active:
+            raise ApiError(401, "auth.account_disabled", "账号已停用")
+        g.staff = staff
+    return g.staff
+
+
+def user_required(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        current_user()
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def staff_required(*roles: str):
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            staff = current_staff()
+            if roles and staff.role not in roles:
+                raise ApiError(403, "auth.role", "您的账号没有此权限")
+            return fn(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def revoke_current() -> None:
+    token = current_token()
+    token.revoked_at = now_utc()

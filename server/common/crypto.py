@@ -1,0 +1,78 @@
+"""Identity numbers at rest: reversible encryption for display and review, a keyed hash for look-up.
+
+Both keys are derived from one configured secret string with HKDF, under different labels, so the
+encryption key and the look-up key are independent even though operators manage one secret.
+Encryption is Fernet (AES-128-CBC + HMAC-SHA256, authenticated). Key rotation: pass a list of
+secrets to `decrypt` (newest first) and re-encrypt with the newest.
+
+Pure: the secret is always passed in, never read from configuration here.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Sequence
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_ENCRYPTION_LABEL = b"filing-service/id-number/encrypt/v1"
+_LOOKUP_LABEL = b"filing-service/id-number/lookup/v1"
+
+
+class DecryptionError(ValueError):
+    """The token was not made with any of the given secrets, or was altered."""
+
+
+Secret = str | bytes
+
+
+def _secret_bytes(secret: Secret) -> bytes:
+    data = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    if not data:
+        raise ValueError("an empty secret cannot protect anything")
+    return data
+
+
+@lru_cache(maxsize=64)
+def _derive(secret: bytes, label: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret)
+
+
+def derive_key(secret: Secret, label: bytes) -> bytes:
+    """32 key bytes for one purpose (label) from the configured secret string."""
+    return _derive(_secret_bytes(secret), label)
+
+
+def _fernet(secret: Secret) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(derive_key(secret, _ENCRYPTION_LABEL)))
+
+
+def encrypt(plaintext: str, key: Secret) -> str:
+    """Encrypt text with a key derived from `key` (the configured secret); returns an ASCII token."""
+    return _fernet(key).encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str | bytes, key: Secret | Sequence[Secret]) -> str:
+    """Decrypt a token from `encrypt`. `key` may be a list of secrets, newest first (rotation)."""
+    secrets = [key] if isinstance(key, (str, bytes)) else list(key)
+    if not secrets:
+        raise ValueError("no secret given")
+    raw = token.encode("ascii") if isinstance(token, str) else token
+    try:
+        return MultiFernet([_fernet(s) for s in secrets]).decrypt(raw).decode("utf-8")
+    except (InvalidToken, UnicodeError) as exc:
+        raise DecryptionError("token cannot be decrypted with the given secret") from exc
+
+
+def lookup_hash(value: str, key: Secret) -> str:
+    """Keyed HMAC-SHA256 (hex, 64 characters) for exact look-up of a full number.
+
+    Case and surrounding spaces are folded so `...002x` and `...002X` find the same row; pass
+    numbers already normalized by `validate_id_number` for anything else.
+    """
+    normalized = value.strip().upper().encode("utf-8")
+    return hmac.new(derive_key(key, _LOOKUP_LABEL), normalized, hashlib.sha256).hexdigest()

@@ -1,0 +1,96 @@
+"""Configuration from environment variables, with safe defaults for the embedded (SQLite) mode."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+DEV_SECRET = "dev-secret-change-me"
+DEV_DATA_KEY = "dev-data-key-change-me"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _sqlite_url() -> str:
+    return f"sqlite:///{INSTANCE / 'filing.db'}"
+
+
+class Config:
+    def __init__(self) -> None:
+        env = os.environ
+        self.APP_ENV = env.get("APP_ENV", "development")
+        self.SECRET_KEY = env.get("SECRET_KEY", DEV_SECRET)
+        # Separate key for personal data at rest, so rotating session signing does not touch it.
+        self.DATA_KEY = env.get("DATA_KEY", DEV_DATA_KEY)
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", _sqlite_url())
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.WECHAT_APPID = env.get("WECHAT_APPID", "")
+        self.WECHAT_SECRET = env.get("WECHAT_SECRET", "")
+        self.WECHAT_API_BASE = env.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+        self.WECHAT_TIMEOUT = float(env.get("WECHAT_TIMEOUT", "5"))
+        self.WECHAT_VERIFY_FILES = env.get("WECHAT_VERIFY_FILES", "")  # "name=content;name2=content2"
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+        self.MAX_UPLOAD_BYTES = int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 64 * 1024
+        self.TOKEN_TTL_SECONDS = int(env.get("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)))
+        self.STAFF_TOKEN_TTL_SECONDS = int(env.get("STAFF_TOKEN_TTL_SECONDS", str(12 * 3600)))
+        self.DEV_LOGIN_ENABLED = _bool("DEV_LOGIN_ENABLED", self.APP_ENV != "production")
+        self.RATE_LIMIT_LOGIN_PER_MINUTE = int(env.get("RATE_LIMIT_LOGIN_PER_MINUTE", "30"))
+        self.RATE_LIMIT_VERIFY_PER_MINUTE = int(env.get("RATE_LIMIT_VERIFY_PER_MINUTE", "60"))
+        self.SQLITE_WAL = True
+        self.TESTING = False
+        # flask-smorest / OpenAPI
+        self.API_TITLE = "跨省异地就医备案 API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_SWAGGER_UI_PATH = "docs"
+        self.OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+        self.JSON_AS_ASCII = False
+
+    def problems(self) -> list[str]:
+        """Reasons production must refuse to start."""
+        if self.APP_ENV != "production":
+            return []
+        out = []
+        if self.SECRET_KEY == DEV_SECRET or len(self.SECRET_KEY) < 32:
+            out.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.DATA_KEY == DEV_DATA_KEY or len(self.DATA_KEY) < 32:
+            out.append("DATA_KEY must be set to a random value of at least 32 characters")
+        if self.DEV_LOGIN_ENABLED:
+            out.append("DEV_LOGIN_ENABLED must be off in production")
+        if not (self.WECHAT_APPID and self.WECHAT_SECRET):
+            out.append("WECHAT_APPID and WECHAT_SECRET are required in production")
+        if not self.WECHAT_API_BASE.startswith("https://"):
+            out.append("WECHAT_API_BASE must be an https URL in production")
+        return out
+
+
+class TestConfig(Config):
+    def __init__(self, **overrides) -> None:
+        super().__init__()
+        self.APP_ENV = "testing"
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret"
+        self.DATA_KEY = "test-data-key"
+        self.DEV_LOGIN_ENABLED = True
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+        self.WECHAT_APPID = "wx-test-appid"
+        self.WECHAT_SECRET = "test-app-secret"
+        self.WECHAT_TIMEOUT = 0.5
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+
+def as_mapping(cfg: Config) -> dict:
+    return {k: v for k, v in vars(cfg).items() if k.isupper()}

@@ -1,0 +1,304 @@
+"""Proof uploads: recognise, check and clean a JPEG, PNG or PDF, then store it by content hash.
+
+Pure file handling: no Flask, no database. The HTTP layer turns an UploadError into an ApiError
+(`ApiError(err.status, err.code, err.message, field=err.field)`).
+
+Images are decoded once and re-encoded from their pixels, so nothing the camera wrote (GPS position,
+device, XMP, comments, thumbnails) leaves this module. PDFs are kept byte for byte (rewriting them
+risks breaking what a reviewer must read) but are parsed and refused when broken, encrypted or active.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+Kind = Literal["jpeg", "png", "pdf"]
+
+MIME = {"jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+EXT = {"jpeg": "jpg", "png": "png", "pdf": "pdf"}
+
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PDF_MAGIC = b"%PDF-"
+
+JPEG_QUALITY = 90
+
+# Names that make a PDF do something when opened or clicked, or carry other files inside it.
+# A proof document is something to look at: none of these has a reason to be there.
+_ACTIVE_PDF_NAMES = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles",
+                               "/RichMedia", "/ImportData", "/SubmitForm"})
+# Raw scan as a second net: it also sees objects outside the cross-reference table, which some
+# viewers recover when they rebuild a damaged file. `#xx` escapes are caught by the pypdf walk.
+# `/JS` alone is left to the walk: three bytes turn up by chance inside compressed streams.
+_ACTIVE_PDF_RAW = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFiles?|RichMedia)(?=[\s/<>\[\]()%{}]|$)")
+
+_KEY_RE = re.compile(r"^([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})\.(jpg|png|pdf)$")
+
+
+class UploadError(Exception):
+    """A refused upload: machine code, Chinese message for the user, HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int, field: str | None = "file"):
+        super().__init__(f"{status} {code}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+def _too_large(max_bytes: int) -> UploadError:
+    mb = max_bytes / (1024 * 1024)
+    limit = f"{mb:.0f}MB" if mb >= 1 else f"{max_bytes // 1024}KB"
+    return UploadError("upload.too_large", f"文件太大了，请上传不超过{limit}的文件", 413)
+
+
+def _unsupported() -> UploadError:
+    return UploadError("upload.unsupported_type", "只能上传照片（JPG、PNG）或PDF文件", 415)
+
+
+def _corrupt(message: str = "文件已损坏或不完整，请重新拍照或重新选择文件") -> UploadError:
+    return UploadError("upload.corrupt", message, 422)
+
+
+def _too_many_pixels() -> UploadError:
+    return UploadError("upload.too_many_pixels", "图片尺寸太大了，请缩小后再上传", 422)
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    kind: Kind
+    mime: str
+    data: bytes
+    sha256: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def ext(self) -> str:
+        return EXT[self.kind]
+
+
+def detect_kind(data: bytes) -> Kind | None:
+    """The file's kind from its first bytes; names and declared types are never trusted."""
+    if data.startswith(_JPEG_MAGIC):
+        return "jpeg"
+    if data.startswith(_PNG_MAGIC):
+        return "png"
+    if data.startswith(_PDF_MAGIC):
+        return "pdf"
+    return None
+
+
+def sanitize_upload(data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000) -> CleanFile:
+    """Check an uploaded file and return a clean copy, or raise UploadError."""
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    if not data:
+        raise _corrupt("文件是空的，请重新选择")
+    kind = detect_kind(data)
+    if kind is None:
+        raise _unsupported()
+    if kind == "pdf":
+        _check_pdf(data)
+        return _clean_file("pdf", data)
+    image = _decode_image(data, kind, max_pixels)
+    return _clean_file(kind, _encode_image(image, kind), image.width, image.height)
+
+
+def _clean_file(kind: Kind, data: bytes, width: int | None = None,
+                height: int | None = None) -> CleanFile:
+    return CleanFile(kind=kind, mime=MIME[kind], data=data, sha256=hashlib.sha256(data).hexdigest(),
+                     size=len(data), width=width, height=height)
+
+
+# --- images -------------------------------------------------------------------------------------
+
+def _decode_image(data: bytes, kind: Kind, max_pixels: int) -> Image.Image:
+    """Open, bound, fully decode and upright an image; returns a metadata-free copy of its pixels."""
+    try:
+        # Pillow raises above twice its MAX_IMAGE_PIXELS; below that our own max_pixels decides.
+        im = Image.open(io.BytesIO(data), formats=["JPEG" if kind == "jpeg" else "PNG"])
+    except Image.DecompressionBombError:
+        raise _too_many_pixels() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise _corrupt() from None
+    with im:
+        width, height = im.size
+        # Checked from the header alone, before any pixel is decoded.
+        if width <= 0 or height <= 0:
+            raise _corrupt()
+        if width * height > max_pixels:
+            raise _too_many_pixels()
+        try:
+            im.load()
+        except Image.DecompressionBombError:
+            raise _too_many_pixels() from None
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
+            # Truncated ("image file is truncated"), broken Huffman/zlib data, bad CRCs.
+            raise _corrupt() from None
+        icc = im.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(im)
+        upright = _to_output_mode(upright, kind)
+        upright = _to_srgb(upright, icc)
+        return _pixels_only(upright)
+
+
+def _to_output_mode(im: Image.Image, kind: Kind) -> Image.Image:
+    has_alpha = "A" in im.getbands() or "transparency" in im.info
+    if kind == "jpeg":
+        return im if im.mode in ("RGB", "L", "CMYK") else im.convert("RGB")
+    if im.mode in ("RGB", "L", "RGBA", "LA"):
+        return im
+    return im.convert("RGBA" if has_alpha else "RGB")
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """Bake an embedded colour profile into sRGB pixels, since the profile itself is dropped."""
+    if im.mode == "CMYK" and not icc:
+        return im.convert("RGB")
+    if not icc or im.mode not in ("RGB", "RGBA", "CMYK"):
+        return im.convert("RGB") if im.mode == "CMYK" else im
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        dst = ImageCms.createProfile("sRGB")
+        out_mode = "RGBA" if im.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(im, src, dst, outputMode=out_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        # A broken or odd profile is not worth refusing the photo: keep the pixels as they are.
+        return im.convert("RGB") if im.mode == "CMYK" else im
+
+
+def _pixels_only(im: Image.Image) -> Image.Image:
+    """A new image built from the raw pixels, so no info/EXIF/XMP/text chunk can ride along."""
+    return Image.frombytes(im.mode, im.size, im.tobytes())
+
+
+def _encode_image(im: Image.Image, kind: Kind) -> bytes:
+    buf = io.BytesIO()
+    if kind == "jpeg":
+        im.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=False)
+    else:
+        im.save(buf, "PNG", compress_level=6)
+    return buf.getvalue()
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+def _check_pdf(data: bytes) -> None:
+    # The spec puts %%EOF in the last 1024 bytes; a cut-off download fails here first.
+    if b"%%EOF" not in data[-1024:]:
+        raise _corrupt("PDF文件不完整，请重新选择文件")
+    if _ACTIVE_PDF_RAW.search(data):
+        raise _active_pdf()
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise UploadError("upload.pdf_encrypted", "PDF文件设置了密码，请上传没有密码的文件", 422)
+        if len(reader.pages) < 1:
+            raise _corrupt("PDF文件里没有内容，请重新选择文件")
+        for page in reader.pages:
+            page.mediabox  # noqa: B018  # touching each page makes pypdf resolve the page tree
+        if _has_active_content(reader):
+            raise _active_pdf()
+    except UploadError:
+        raise
+    except RecursionError:
+        raise _corrupt() from None
+    except Exception:  # noqa: BLE001  # pypdf raises many kinds on malformed input; all mean broken
+        raise _corrupt("PDF文件已损坏，请重新选择文件") from None
+
+
+def _active_pdf() -> UploadError:
+    return UploadError("upload.pdf_active_content", "PDF文件含有脚本或附件，不能上传，请另存为普通PDF或拍照上传", 422)
+
+
+def _has_active_content(reader: PdfReader) -> bool:
+    """Walk every object the cross-reference table knows, including those in object streams."""
+    ids: set[tuple[int, int]] = set()
+    for gen, table in reader.xref.items():
+        ids.update((num, gen) for num in table)
+    ids.update((num, 0) for num in reader.xref_objStm)
+    roots = [reader.trailer]
+    for num, gen in ids:
+        try:
+            roots.append(reader.get_object(IndirectObject(num, gen, reader)))
+        except Exception:  # noqa: BLE001  # an unreadable object cannot run either
+            continue
+    stack = list(roots)
+    seen: set[int] = set()
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject) or id(obj) in seen:
+            continue  # indirect targets are visited from the id list above
+        seen.add(id(obj))
+        if isinstance(obj, DictionaryObject):
+            for key, value in obj.items():
+                if key in _ACTIVE_PDF_NAMES:
+                    return True
+                stack.append(value)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+        elif isinstance(obj, NameObject) and obj in _ACTIVE_PDF_NAMES:
+            return True
+    return False
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+def storage_key(clean: CleanFile) -> str:
+    h = clean.sha256
+    return f"{h[:2]}/{h[2:4]}/{h}.{clean.ext}"
+
+
+def store_file(folder: str | Path, clean: CleanFile) -> str:
+    """Write the file under its content hash and return the relative key; storing twice is a no-op."""
+    key = storage_key(clean)
+    target = Path(folder) / key
+    if target.exists():
+        return key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Temp file in the same directory so os.replace is an atomic rename: readers never see half a file.
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(clean.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return key
+
+
+def _not_found() -> UploadError:
+    return UploadError("upload.not_found", "没有找到这个文件", 404, field=None)
+
+
+def key_path(folder: str | Path, key: str) -> Path:
+    """The path of a stored file; only keys of the exact shape store_file makes are accepted."""
+    m = _KEY_RE.fullmatch(key) if isinstance(key, str) else None
+    if not m or m.group(3)[:2] != m.group(1) or m.group(3)[2:4] != m.group(2):
+        raise _not_found()
+    return Path(folder) / key
+
+
+def open_file(folder: str | Path, key: str) -> bytes:
+    try:
+        return key_path(folder, key).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise _not_found() from None

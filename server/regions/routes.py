@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from server.common.schemas import StrictSchema
+from server.errors import ApiError
+from server.regions.catalogue import get_catalogue
+from server.regions.policy import policy_for
+
+blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions", description="参保地与就医地")
+
+
+class RegionSchema(StrictSchema):
+    code = fields.String()
+    name = fields.String()
+    short_name = fields.String()
+    level = fields.String()
+    province_code = fields.String()
+    aliases = fields.List(fields.String())
+    insured_only = fields.Boolean()
+
+
+class ProvinceSchema(RegionSchema):
+    regions = fields.List(fields.Nested(RegionSchema))
+
+
+class RegionQuerySchema(StrictSchema):
+    q = fields.String(validate=validate.Length(min=1, max=20))
+    purpose = fields.String(load_default="visit", validate=validate.OneOf(["insured", "visit"]))
+
+
+class PolicySchema(StrictSchema):
+    region_code = fields.String()
+    allow_same_province = fields.Boolean()
+    commitment_types = fields.Method("_types")
+    max_backdate_days = fields.Integer()
+    temporary_validity_months = fields.Integer()
+    long_term_lock_months = fields.Integer()
+    proof_due_days = fields.Integer()
+    review_working_days = fields.Integer()
+    allow_temporary_beside_long_term = fields.Boolean()
+
+    def _types(self, policy):
+        return sorted(policy.commitment_types)
+
+
+class RegionDetailSchema(RegionSchema):
+    province_name = fields.String()
+    counties = fields.List(fields.String())
+    policy = fields.Nested(PolicySchema)
+
+
+@blp.get("")
+@blp.arguments(RegionQuerySchema, location="query")
+@blp.response(200)
+def list_regions(args):
+    """省→市级联（参保地含省本级）；带 q 时按名称、简称、别名或下属区县搜索"""
+    cat = get_catalogue()
+    insured = args["purpose"] == "insured"
+    if args.get("q"):
+        hits = cat.search(args["q"], include_insured_only=insured)
+        return {"items": RegionSchema(many=True).dump(hits)}
+    provinces = []
+    for province in cat.provinces():
+        row = RegionSchema().dump(province)
+        row["regions"] = RegionSchema(many=True).dump(
+            cat.pooling_regions(province.code, include_insured_only=insured))
+        provinces.append(row)
+    return {"provinces": provinces}
+
+
+@blp.get("/<code>")
+@blp.response(200)
+@blp.doc(responses={"200": {"description": "地区详情", "content": {"application/json": {"schema": RegionDetailSchema}}}})
+def get_region(code):
+    cat = get_catalogue()
+    region = cat.get(code)
+    if region is None:
+        raise ApiError(404, "region.not_found", "没有找到这个地区", field="code")
+    out = RegionDetailSchema().dump(region)
+    province = cat.get(region.province_code)
+    out["province_name"] = province.name if province else None
+    out["counties"] = [c.name for c in cat.counties(region.code)]
+    out["policy"] = PolicySchema().dump(policy_for(region.code)) if region.level != "province" else None
+    return out

@@ -1,0 +1,189 @@
+"""Fixtures: the app on a real database (a SQLite file, or PostgreSQL via TEST_DATABASE_URL),
+a test client, login helpers, and a fake WeChat HTTP server on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import text
+
+from server import create_app
+from server.config import TestConfig
+from server.extensions import db as _db
+
+POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only (benchmark smoke)")
+
+
+def _database_url(tmp_path_factory) -> str:
+    if POSTGRES:
+        return os.environ["TEST_DATABASE_URL"]
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def fake_wechat():
+    server = FakeWeChat()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, fake_wechat):
+    cfg = TestConfig(
+        SQLALCHEMY_DATABASE_URI=_database_url(tmp_path_factory),
+        UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
+        WECHAT_API_BASE=fake_wechat.url,
+        PUBLIC_BASE_URL="https://filing.example.cn",
+    )
+    app = create_app(cfg)
+    with app.app_context():
+        # The PostgreSQL test database is emptied first; an unreachable one fails here.
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _empty_tables():
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_db(request):
+    yield
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            _db.session.remove()
+            _empty_tables()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+
+
+def login(client, openid: str = "openid-alice") -> dict:
+    resp = client.post("/api/v1/auth/dev", json={"openid": openid})
+    assert resp.status_code == 200, resp.json
+    return {"Authorization": f"Bearer {resp.json['token']}"}
+
+
+@pytest.fixture
+def auth(client):
+    return login(client)
+
+
+# --- fake WeChat ---------------------------------------------------------------------------------
+
+
+class FakeWeChat:
+    """A real HTTP server standing in for api.weixin.qq.com. Behaviour is keyed by the js_code:
+    'ok-<openid>' succeeds, 'err-<errcode>' answers that errcode, 'slow' sleeps past the
+    client timeout, 'html' answers a non-JSON body, 'boom' answers HTTP 500."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+        self.lock = threading.Lock()
+        self.delay = 0.0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, body: bytes, ctype="application/json"):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                url = urlparse(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                with fake.lock:
+                    fake.calls.append({"path": url.path, "query": query})
+                if url.path != "/sns/jscode2session":
+                    return self._send(404, b"{}")
+                code = query.get("js_code", "")
+                if fake.delay:
+                    time.sleep(fake.delay)
+                if query.get("secret") != "test-app-secret" or query.get("appid") != "wx-test-appid":
+                    return self._send(200, json.dumps({"errcode": 40125, "errmsg": "invalid appsecret"}).encode())
+                if code.startswith("ok-"):
+                    body = {"openid": code[3:], "session_key": "SESSIONKEY-" + code, "unionid": None}
+                    if code.startswith("ok-union-"):
+                        body["unionid"] = "union-" + code[9:]
+                    return self._send(200, json.dumps(body).encode())
+                if code.startswith("err-"):
+                    errcode = int(code[4:])
+                    return self._send(200, json.dumps({"errcode": errcode, "errmsg": "x"}).encode())
+                if code == "slow":
+                    time.sleep(2)
+                    return self._send(200, b'{"openid": "late", "session_key": "k"}')
+                if code == "html":
+                    return self._send(200, b"<html>bad gateway</html>", "text/html")
+                if code == "boom":
+                    return self._send(500, b"oops", "text/plain")
+                return self._send(200, json.dumps({"errcode": 40029, "errmsg": "invalid code"}).encode())
+
+            def do_POST(self):
+                url = urlparse(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with fake.lock:
+                    fake.calls.append({"path": url.path, "body": body,
+                                       "query": {k: v[0] for k, v in parse_qs(url.query).items()}})
+                if url.path == "/cgi-bin/stable_token":
+                    return self._send(200, json.dumps({"access_token": "ACCESS-TOKEN", "expires_in": 7200}).encode())
+                if url.path == "/wxa/getwxacodeunlimit":
+                    if fake.wxacode_png is None:
+                        return self._send(200, json.dumps({"errcode": 41030, "errmsg": "invalid page"}).encode())
+                    return self._send(200, fake.wxacode_png, "image/png")
+                return self._send(404, b"{}")
+
+        self.wxacode_png: bytes | None = None
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def start(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def calls_for(self, path: str) -> list[dict]:
+        with self.lock:
+            return [c for c in self.calls if c["path"] == path]
+
+    def reset(self):
+        with self.lock:
+            self.calls.clear()
+        self.delay = 0.0
