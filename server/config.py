@@ -77,6 +77,8 @@ class Config:
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class
+
     def __init__(self, **overrides) -> None:
         super().__init__()
         self.APP_ENV = "testing"

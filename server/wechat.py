@@ -5,12 +5,30 @@ The app secret, session_key and access_token never reach logs or responses.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import requests
 from flask import current_app
 
 log = logging.getLogger(__name__)
+
+_SECRET_PARAMS = re.compile(r"((?:secret|js_code|access_token|session_key)=)[^&\s\"']+")
+
+
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs full request URLs at DEBUG; WeChat puts the app secret and codes in them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(_SECRET_PARAMS.sub(r"\1***", a) if isinstance(a, str) else a
+                                for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _SECRET_PARAMS.sub(r"\1***", record.msg)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactSecrets())
 
 
 @dataclass(frozen=True)
