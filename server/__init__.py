@@ -115,7 +115,15 @@ def _optional_plain_blueprints():
 
 
 def register_request_hooks(app: Flask) -> None:
+    from flask import g
+
     from server.extensions import db
+
+    @app.before_request
+    def _fresh_identity():
+        # g lives on the app context, which a test may hold across requests: identity is per request.
+        for name in ("auth_token", "user", "staff"):
+            g.pop(name, None)
 
     @app.after_request
     def _commit(response):

@@ -1,0 +1,179 @@
+"""Staff accounts (reviewers and counter staff): creation, password login with lock-out, deactivation.
+
+Passwords are hashed with Argon2id (argon2-cffi). After MAX_FAILURES wrong passwords in a row the
+account is locked for LOCK_MINUTES; the message says until when.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+
+from server.accounts.models import AuthToken, StaffAccount
+from server.common.timeutil import now_utc, to_cn
+from server.errors import ApiError, Problem, validation_failed
+from server.extensions import db
+from server.filing.rules import canonical_region_code
+
+ROLES = ("reviewer", "counter")
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("no-such-account-placeholder")
+
+
+class StaffInputError(ValueError):
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+    def to_problem(self) -> Problem:
+        return Problem(self.field, self.code, self.message)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise StaffInputError("staff.password_too_short",
+                              f"密码至少{MIN_PASSWORD_LENGTH}位", "password")
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def create_staff(username: str, password: str, role: str, *, region_codes=(),
+                 institution_id: int | None = None, display_name: str | None = None) -> StaffAccount:
+    username = (username or "").strip().lower()
+    if not username or len(username) > 64:
+        raise StaffInputError("staff.username_invalid", "请填写用户名（不超过64个字符）", "username")
+    if role not in ROLES:
+        raise StaffInputError("staff.role_invalid", "角色只能是 reviewer 或 counter", "role")
+    check_password_strength(password)
+    codes: list[str] = []
+    if role == "reviewer":
+        from server.regions.catalogue import get_catalogue
+
+        catalogue = get_catalogue()
+        for raw in region_codes or ():
+            region = catalogue.get(str(raw))
+            if region is None:
+                raise StaffInputError("staff.region_unknown", f"没有找到地区 {raw}", "region_codes")
+            codes.append(canonical_region_code(region.code))
+        if not codes:
+            raise StaffInputError("staff.region_required", "审核人员需要至少一个参保地", "region_codes")
+    elif institution_id is None:
+        raise StaffInputError("staff.institution_required", "窗口人员需要指定所属医疗机构", "institution_id")
+    if db.session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
+        raise StaffInputError("staff.username_taken", "用户名已存在", "username")
+    staff = StaffAccount(username=username, display_name=display_name, password_hash=hash_password(password),
+                         role=role, region_codes=sorted(set(codes)),
+                         institution_id=institution_id if role == "counter" else None,
+                         active=True, failed_logins=0)
+    db.session.add(staff)
+    db.session.flush()
+    return staff
+
+
+def _bad_credentials() -> ApiError:
+    return ApiError(401, "staff.bad_credentials", "用户名或密码不正确")
+
+
+def _locked(until: datetime) -> ApiError:
+    local = to_cn(until)
+    return ApiError(403, "staff.locked",
+                    f"密码错误次数过多，账号已暂时锁定，请于{local:%H:%M}（北京时间）后再试",
+                    details=[Problem(None, "staff.locked_until", local.isoformat(timespec="seconds"))])
+
+
+def authenticate(username: str, password: str) -> StaffAccount:
+    """The account for these credentials; raises ApiError 401 (wrong), 403 (locked / deactivated).
+
+    A wrong password is counted and committed here at once, because the failing request rolls
+    back its own session."""
+    username = (username or "").strip().lower()
+    staff = db.session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    now = now_utc()
+    if staff is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "")
+        except VerificationError:
+            pass
+        raise _bad_credentials()
+    locked_until = _aware(staff.locked_until)
+    if locked_until and locked_until > now:
+        raise _locked(locked_until)
+    try:
+        _hasher.verify(staff.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        _count_failure(staff, now)
+        if staff.locked_until and _aware(staff.locked_until) > now:
+            raise _locked(_aware(staff.locked_until)) from None
+        raise _bad_credentials() from None
+    if not staff.active:
+        raise ApiError(403, "auth.account_disabled", "账号已停用")
+    staff.failed_logins = 0
+    staff.locked_until = None
+    if _hasher.check_needs_rehash(staff.password_hash):
+        staff.password_hash = hash_password(password)
+    db.session.flush()
+    return staff
+
+
+def _count_failure(staff: StaffAccount, now: datetime) -> None:
+    # Committed at once with an atomic increment: the request that raises rolls back its session,
+    # and two concurrent wrong guesses must both count.
+    db.session.execute(update(StaffAccount).where(StaffAccount.id == staff.id)
+                       .values(failed_logins=StaffAccount.failed_logins + 1))
+    db.session.commit()
+    db.session.refresh(staff)
+    if staff.failed_logins >= MAX_FAILURES:
+        staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        staff.failed_logins = 0
+        db.session.commit()
+
+
+def login(username: str, password: str) -> dict:
+    from server.accounts.tokens import issue_token
+
+    staff = authenticate(username, password)
+    token, record = issue_token(staff=staff)
+    return {"token": token, "expires_at": record.expires_at, "staff": staff}
+
+
+def deactivate(staff: StaffAccount) -> StaffAccount:
+    """The account stops working at once: its tokens are revoked as well."""
+    now = now_utc()
+    staff.active = False
+    db.session.execute(update(AuthToken).where(AuthToken.staff_id == staff.id,
+                                               AuthToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+    db.session.flush()
+    return staff
+
+
+def set_password(staff: StaffAccount, password: str) -> None:
+    check_password_strength(password)
+    staff.password_hash = hash_password(password)
+    staff.failed_logins = 0
+    staff.locked_until = None
+    db.session.flush()
+
+
+def get_by_username(username: str) -> StaffAccount | None:
+    return db.session.scalar(select(StaffAccount).where(
+        StaffAccount.username == (username or "").strip().lower()))
+
+
+def to_problems(exc: StaffInputError) -> ApiError:
+    return validation_failed([exc.to_problem()])

@@ -1,0 +1,295 @@
+"""HTTP layer of the filing flow: thin handlers over server.filing.service."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from pathlib import Path
+
+from flask import Response, request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from server.accounts.tokens import current_staff, current_token, current_user, user_required
+from server.common.timeutil import now_utc
+from server.errors import ApiError, Problem, not_found, problems_from_messages, validation_failed
+from server.extensions import db
+from server.filing import consent, family, rules, service
+from server.filing.models import Filing, StaffAccess
+from server.filing.schemas import (CommitmentSignSchema, ConsentAcceptSchema, DocumentUploadSchema,
+                                   DraftCreateSchema, DraftPatchSchema, FamilyMemberCreateSchema,
+                                   FamilyMemberPatchSchema, NoticeAcceptSchema)
+
+blp = Blueprint("filing", __name__, url_prefix="/api/v1", description="备案申请（从选择到提交）")
+
+MINIAPP_DIR = Path(__file__).resolve().parents[2] / "miniapp_schema"
+
+
+# --- consent ---------------------------------------------------------------------------------------
+
+@blp.get("/consent")
+@blp.response(200)
+@user_required
+def get_consent():
+    """个人信息保护告知书：当前版本、全文、本人是否已同意"""
+    return service.plain(consent.consent_status(current_user()))
+
+
+@blp.post("/consent")
+@blp.arguments(ConsentAcceptSchema)
+@blp.response(200)
+@user_required
+def post_consent(body):
+    """同意个人信息保护告知书（记录版本和时间）"""
+    user = consent.accept_privacy(current_user(), body["version"])
+    return service.plain(consent.consent_status(user))
+
+
+# --- family members --------------------------------------------------------------------------------
+
+@blp.get("/family-members")
+@blp.response(200)
+@user_required
+def list_family():
+    """亲情账户：家人列表"""
+    return {"items": [service.plain(family.member_view(m)) for m in family.list_members(current_user())]}
+
+
+@blp.post("/family-members")
+@blp.arguments(FamilyMemberCreateSchema)
+@blp.response(201)
+@user_required
+def add_family(body):
+    """添加家人（需确认已征得家人同意）"""
+    return service.plain(family.member_view(family.add_member(current_user(), body)))
+
+
+@blp.get("/family-members/<int:member_id>")
+@blp.response(200)
+@user_required
+def get_family(member_id):
+    return service.plain(family.member_view(family.get_member(current_user(), member_id)))
+
+
+@blp.patch("/family-members/<int:member_id>")
+@blp.arguments(FamilyMemberPatchSchema)
+@blp.response(200)
+@user_required
+def patch_family(body, member_id):
+    user = current_user()
+    return service.plain(family.member_view(family.update_member(user, family.get_member(user, member_id), body)))
+
+
+@blp.delete("/family-members/<int:member_id>")
+@blp.response(204)
+@user_required
+def delete_family(member_id):
+    user = current_user()
+    family.remove_member(user, family.get_member(user, member_id))
+
+
+# --- options and notices ---------------------------------------------------------------------------
+
+@blp.get("/options")
+@blp.response(200)
+def options():
+    """选项：备案类型（含说明和证明材料）、参保险种、与家人关系、状态"""
+    return {
+        "filing_types": [t.to_dict() for t in rules.FILING_TYPES.values()],
+        "groups": [{"code": k, "label": v} for k, v in rules.FILING_GROUPS.items()],
+        "schemes": [{"code": k, "label": v} for k, v in rules.SCHEMES.items()],
+        "relations": [{"code": k, "label": v} for k, v in rules.RELATIONS.items()],
+        "statuses": [{"code": k, "label": v} for k, v in rules.STATUSES.items()],
+        "proof_modes": [{"code": k, "label": v} for k, v in rules.PROOF_MODES.items()],
+    }
+
+
+@blp.get("/notices/<insured_region_code>/<filing_type>")
+@blp.response(200)
+def get_notice(insured_region_code, filing_type):
+    """备案告知书（按参保地和备案类型，带版本号）"""
+    return service.notice_for_region(insured_region_code, filing_type).to_dict()
+
+
+# --- filings ---------------------------------------------------------------------------------------
+
+def _mine(filing_id: int) -> Filing:
+    return service.get_filing_for_user(current_user(), filing_id)
+
+
+@blp.post("/filings")
+@blp.arguments(DraftCreateSchema)
+@blp.response(201)
+@user_required
+def create_filing(body):
+    """开始备案：创建草稿（参保地和险种从个人资料预填）"""
+    applicant = body.pop("applicant", "self")
+    filing = service.create_draft(current_user(), applicant=applicant, prefill=body)
+    return service.draft_view(filing)
+
+
+@blp.get("/filings/<int:filing_id>")
+@blp.response(200)
+@user_required
+def get_filing(filing_id):
+    """草稿或备案的内容、还缺什么（missing）和下一步（next_step）"""
+    return service.draft_view(_mine(filing_id))
+
+
+@blp.patch("/filings/<int:filing_id>")
+@blp.arguments(DraftPatchSchema)
+@blp.response(200)
+@user_required
+def patch_filing(body, filing_id):
+    """分步填写：第一步的选择和第三步的信息（草稿或待补充材料时）"""
+    filing = service.update_draft(current_user(), _mine(filing_id), body)
+    return service.draft_view(filing)
+
+
+@blp.post("/filings/<int:filing_id>/notice")
+@blp.arguments(NoticeAcceptSchema)
+@blp.response(200)
+@user_required
+def accept_notice(body, filing_id):
+    """确认已阅读备案告知书（记录版本和时间）"""
+    filing = service.accept_notice(current_user(), _mine(filing_id), body["version"])
+    return service.draft_view(filing)
+
+
+@blp.post("/filings/<int:filing_id>/documents")
+@blp.arguments(DocumentUploadSchema, location="form")
+@blp.response(201)
+@user_required
+def upload_document(form, filing_id):
+    """上传证明材料（multipart：file 和 doc_code；JPG、PNG 或 PDF）"""
+    filing = _mine(filing_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(422, "validation_failed", "请检查以下内容",
+                       details=[Problem("file", "upload.required", "请选择要上传的文件")])
+    doc = service.add_document(current_user(), filing, form["doc_code"], upload.read())
+    return {"document": service.plain(service._doc_view(filing, doc)), "filing": service.draft_view(filing)}
+
+
+def _viewable_filing(filing_id: int) -> Filing:
+    """The owner, or a reviewer of the filing's insured place (each such view is logged)."""
+    token = current_token()
+    if token.user_id is not None:
+        return _mine(filing_id)
+    staff = current_staff()
+    filing = db.session.get(Filing, filing_id)
+    if filing is None or not service.can_staff_view(staff, filing):
+        raise not_found("filing", "没有找到这条备案")
+    db.session.add(StaffAccess(staff_id=staff.id, filing_id=filing.id, action="view", at=now_utc(),
+                               detail=request.path))
+    return filing
+
+
+def _file_response(data: bytes, mime: str, name: str) -> Response:
+    resp = Response(data, mimetype=mime)
+    resp.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
+@blp.get("/filings/<int:filing_id>/documents/<int:doc_id>")
+def get_document(filing_id, doc_id):
+    """查看材料（本人，或负责该参保地审核的工作人员）"""
+    filing = _viewable_filing(filing_id)
+    doc, data = service.read_document(filing, doc_id)
+    ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(doc.mime, "bin")
+    return _file_response(data, doc.mime, f"document-{doc.id}.{ext}")
+
+
+@blp.delete("/filings/<int:filing_id>/documents/<int:doc_id>")
+@blp.response(204)
+@user_required
+def delete_document(filing_id, doc_id):
+    service.remove_document(current_user(), _mine(filing_id), doc_id)
+
+
+@blp.get("/filings/<int:filing_id>/commitment")
+@blp.response(200)
+@user_required
+def get_commitment(filing_id):
+    """个人承诺书：能否签署、全文预览、是否已签"""
+    filing = _mine(filing_id)
+    return service.plain({**service.commitment_status(filing), "filing_id": filing.id,
+                          "pdf_url": f"/api/v1/filings/{filing.id}/commitment.pdf"})
+
+
+def _signature_bytes() -> bytes:
+    upload = request.files.get("signature")
+    if upload is not None:
+        return upload.read()
+    try:
+        body = CommitmentSignSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        raise validation_failed(problems_from_messages(exc.messages)) from None
+    text = body["signature"]
+    if text.startswith("data:") and "," in text:
+        text = text.split(",", 1)[1]
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "signature.invalid", "签名图片格式不正确，请重新签名", field="signature") from None
+
+
+@blp.post("/filings/<int:filing_id>/commitment")
+@blp.response(201)
+@user_required
+def sign_commitment(filing_id):
+    """签署个人承诺书（手写签名 PNG：multipart 字段 signature，或 JSON {signature: base64}）"""
+    filing = _mine(filing_id)
+    doc = service.sign_commitment(current_user(), filing, _signature_bytes())
+    return {"commitment": service.plain(service.commitment_status(filing)),
+            "pdf_url": f"/api/v1/filings/{filing.id}/commitment.pdf", "sha256": doc.sha256,
+            "filing": service.draft_view(filing)}
+
+
+@blp.get("/filings/<int:filing_id>/commitment.pdf")
+def get_commitment_pdf(filing_id):
+    """已签署的个人承诺书 PDF"""
+    filing = _viewable_filing(filing_id)
+    doc, data = service.read_letter(filing)
+    return _file_response(data, "application/pdf", f"commitment-{filing.number or filing.id}.pdf")
+
+
+@blp.post("/filings/<int:filing_id>/submit")
+@blp.response(200)
+@user_required
+def submit(filing_id):
+    """提交备案（重复提交返回同一条备案；也用于补充材料后重新提交）"""
+    key = request.headers.get("Idempotency-Key") or None
+    filing = service.submit_filing(current_user(), _mine(filing_id), idempotency_key=key)
+    return service.draft_view(filing)
+
+
+# --- mini-program page descriptions ------------------------------------------------------------------
+
+def _load_pages() -> dict[str, dict]:
+    out = {}
+    for path in sorted(MINIAPP_DIR.glob("*.json")):
+        with open(path, encoding="utf-8") as f:
+            page = json.load(f)
+        out[page["page_id"]] = page
+    return out
+
+
+@blp.get("/miniapp/pages")
+@blp.response(200)
+def miniapp_pages():
+    """小程序页面与表单描述（由接口的 schema 生成）"""
+    pages = _load_pages()
+    return {"pages": list(pages.values())}
+
+
+@blp.get("/miniapp/pages/<page_id>")
+@blp.response(200)
+def miniapp_page(page_id):
+    page = _load_pages().get(page_id)
+    if page is None:
+        raise not_found("page", "没有这个页面")
+    return page

@@ -1,0 +1,784 @@
+"""Use cases of the filing flow, from the first choice to submission.
+
+The wizard routes, the chat and the counter entry all call these functions; they take plain
+values (never a request), check permissions beside the use case, flush and leave the commit to the
+caller. Errors are ApiErrors with one Problem per bad field.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+
+from server.accounts.models import FamilyMember, StaffAccount, User
+from server.common import crypto
+from server.common.idnumbers import (IdNumberError, PhoneNumberError, mask_id, mask_phone,
+                                     validate_id_number, validate_mobile)
+from server.common.timeutil import iso_cn, now_utc, today_cn
+from server.errors import ApiError, Problem, not_found, validation_failed
+from server.extensions import db
+from server.filing import consent, letter, notices, rules, uploads
+from server.filing.events import Actor, record_event
+from server.filing.models import Filing, FilingDocument
+from server.regions.catalogue import get_catalogue
+from server.regions.policy import RegionPolicy, UnknownRegionError, policy_for
+
+log = logging.getLogger(__name__)
+
+EDITABLE_STATUSES = frozenset({"draft", "returned"})
+STEP1_FIELDS = ("insured_region_code", "visit_region_code", "scheme", "filing_type")
+STEP3_FIELDS = ("start_date", "end_date", "contact_name", "contact_phone", "address")
+IDENTITY_FIELDS = ("person_name", "id_number")
+# A document kept for a type that needs no proof (e.g. an emergency admission note).
+SUPPORTING_DOC = rules.ProofDocument("supporting_document", "其他材料（如急诊病历、入院证明）")
+NEXT_STEPS = ("start", "choices", "notice", "details", "commitment", "submit", "result")
+
+
+def _key() -> str:
+    return current_app.config["DATA_KEY"]
+
+
+def _actor(user: User) -> Actor:
+    return Actor("user", user.id)
+
+
+def _region_name(code: str | None) -> str | None:
+    region = get_catalogue().get(code) if code else None
+    return region.name if region else None
+
+
+def _policy(filing: Filing) -> RegionPolicy | None:
+    try:
+        return policy_for(filing.insured_region_code) if filing.insured_region_code else None
+    except UnknownRegionError:
+        return None
+
+
+# --- reading and permissions --------------------------------------------------------------------
+
+def get_filing_for_user(user: User, filing_id: int) -> Filing:
+    """The user's own filing (their own and their family members' are all owned by them); 404
+    for everyone else, so the existence of other people's filings is not disclosed."""
+    filing = db.session.get(Filing, filing_id)
+    if filing is None or filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    return filing
+
+
+def can_staff_view(staff: StaffAccount, filing: Filing) -> bool:
+    """Reviewers see the filings of the insured places they review; nobody else on staff does."""
+    return bool(staff.active and staff.role == "reviewer"
+                and filing.insured_region_code in (staff.region_codes or []))
+
+
+def _require_editable(filing: Filing) -> None:
+    if filing.status not in EDITABLE_STATUSES:
+        raise ApiError(409, "filing.not_editable",
+                       f"这条备案当前状态是“{rules.status_label(filing.status)}”，不能修改")
+
+
+def _family_member(user: User, member_id: int) -> FamilyMember:
+    member = db.session.get(FamilyMember, member_id)
+    if member is None or member.owner_id != user.id or member.removed_at is not None:
+        raise ApiError(404, "family_member.not_found", "没有找到这位家人", field="applicant")
+    return member
+
+
+def _set_person_from(filing: Filing, *, name: str | None, id_enc: str | None, id_hash: str | None,
+                     id_masked: str | None) -> None:
+    filing.person_name = name
+    filing.person_id_enc = id_enc
+    filing.person_id_hash = id_hash
+    filing.person_id_masked = id_masked
+
+
+def _apply_applicant(user: User, filing: Filing, applicant: Any) -> None:
+    if applicant == "self" or applicant is None:
+        filing.family_member_id = None
+        _set_person_from(filing, name=user.name, id_enc=user.id_number_enc,
+                         id_hash=user.id_number_hash, id_masked=user.id_number_masked)
+        return
+    member = _family_member(user, int(applicant))
+    filing.family_member_id = member.id
+    _set_person_from(filing, name=member.name, id_enc=member.id_number_enc,
+                     id_hash=member.id_number_hash, id_masked=member.id_number_masked)
+
+
+# --- step checks (field by field, as soon as a value arrives) -----------------------------------
+
+def _check_step_values(filing: Filing, data: dict, problems: list[Problem]) -> dict:
+    """Validate and normalise the given fields; returns the values to store."""
+    cat = get_catalogue()
+    out: dict[str, Any] = {}
+    if "insured_region_code" in data and data["insured_region_code"] is not None:
+        region = cat.get(data["insured_region_code"])
+        if region is None or not region.is_pooling_region:
+            problems.append(Problem("insured_region_code", "filing.insured_region_invalid",
+                                    "请选择参保地（省 → 市）"))
+        else:
+            out["insured_region_code"] = region.code
+    if "visit_region_code" in data and data["visit_region_code"] is not None:
+        region = cat.pooling_region_for(data["visit_region_code"])
+        if region is None or region.insured_only:
+            problems.append(Problem("visit_region_code", "filing.visit_region_invalid",
+                                    "请选择就医地（省 → 市）"))
+        else:
+            out["visit_region_code"] = region.code
+    if "scheme" in data and data["scheme"] is not None and data["scheme"] not in rules.SCHEMES:
+        problems.append(Problem("scheme", "filing.scheme_required", "请选择参保险种"))
+    elif "scheme" in data:
+        out["scheme"] = data["scheme"]
+    if "filing_type" in data and data["filing_type"] is not None \
+            and data["filing_type"] not in rules.FILING_TYPES:
+        problems.append(Problem("filing_type", "filing.filing_type_invalid", "请选择备案类型"))
+    elif "filing_type" in data:
+        out["filing_type"] = data["filing_type"]
+    if "contact_phone" in data and data["contact_phone"]:
+        try:
+            out["contact_phone"] = validate_mobile(data["contact_phone"])
+        except PhoneNumberError as exc:
+            problems.append(exc.to_problem("contact_phone"))
+    elif "contact_phone" in data:
+        out["contact_phone"] = None
+    for name in ("contact_name", "address", "person_name"):
+        if name in data:
+            value = (data[name] or "").strip()
+            out[name] = value or None
+    for name in ("start_date", "end_date"):
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):  # direct callers (chat, counter) may pass ISO text
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    problems.append(Problem(name, "field.date", "日期格式不正确，应为 年-月-日（如 2026-12-01）"))
+                    continue
+            out[name] = value
+    if "id_number" in data and data["id_number"]:
+        try:
+            out["id_info"] = validate_id_number(data["id_number"])
+        except IdNumberError as exc:
+            problems.append(exc.to_problem("id_number"))
+    return out
+
+
+def _check_place_and_dates(filing: Filing, problems: list[Problem], touched: set[str]) -> None:
+    """Rules that need several fields: checked once the fields they read are all known."""
+    policy = _policy(filing)
+    if policy is None:
+        return
+    if filing.visit_region_code and touched & {"insured_region_code", "visit_region_code"}:
+        same = get_catalogue().same_province(filing.insured_region_code, filing.visit_region_code)
+        problems += rules.check_visit_place(filing.insured_region_code, filing.visit_region_code,
+                                            same, policy)
+    if filing.filing_type and filing.start_date and touched & {"start_date", "end_date", "filing_type",
+                                                                "insured_region_code"}:
+        found = rules.check_dates(filing.filing_type, filing.start_date, filing.end_date,
+                                  today_cn(), policy)
+        problems += [p for p in found if p.code != "filing.end_date_required"]
+
+
+def _fill_end_date(filing: Filing, end_given: bool) -> None:
+    """Temporary: default to start + the place's validity when not chosen, or when a changed start
+    left a chosen end below the minimum; long-term: no end date."""
+    if not filing.filing_type:
+        return
+    ftype = rules.get_filing_type(filing.filing_type)
+    if ftype.is_long_term:
+        filing.end_date = None
+        return
+    if filing.start_date is None or end_given:
+        return
+    policy = _policy(filing)
+    if policy is None:
+        return
+    minimum = rules.default_end_date(filing.filing_type, filing.start_date, policy)
+    if filing.end_date is None or filing.end_date < minimum:
+        filing.end_date = minimum
+
+
+def _apply_values(user: User, filing: Filing, data: dict, clean: dict) -> set[str]:
+    touched: set[str] = set()
+    before = (filing.insured_region_code, filing.filing_type)
+    for name in STEP1_FIELDS + STEP3_FIELDS:
+        if name in clean:
+            setattr(filing, name, clean[name])
+            touched.add(name)
+    if "person_name" in clean or "id_info" in clean:
+        if filing.family_member_id is not None:
+            raise ApiError(422, "validation_failed", "请检查以下内容", details=[Problem(
+                "id_number", "filing.identity_from_family", "家人的姓名和证件号码请在亲情账户里修改")])
+        if "person_name" in clean:
+            filing.person_name = clean["person_name"]
+            if not user.name:
+                user.name = clean["person_name"]
+        if "id_info" in clean:
+            info = clean["id_info"]
+            id_hash = crypto.lookup_hash(info.number, _key())
+            if user.id_number_hash and user.id_number_hash != id_hash:
+                raise ApiError(422, "validation_failed", "请检查以下内容", details=[Problem(
+                    "id_number", "filing.identity_mismatch",
+                    "证件号码和您实名登记的不一致；为家人办理请选择“为他人备案”")])
+            _set_person_from(filing, name=filing.person_name, id_enc=crypto.encrypt(info.number, _key()),
+                             id_hash=id_hash, id_masked=mask_id(info.number))
+            if not user.id_number_hash:  # remembered for the next filing
+                user.id_number_enc, user.id_number_hash = filing.person_id_enc, id_hash
+                user.id_number_masked = filing.person_id_masked
+    if (filing.insured_region_code, filing.filing_type) != before and not notice_accepted(filing):
+        # a different place or type has a different notice: it must be read again
+        filing.notice_version = None
+        filing.notice_accepted_at = None
+    _fill_end_date(filing, "end_date" in clean)
+    _refresh_proof_mode(filing)
+    return touched
+
+
+def create_draft(user: User, *, applicant: Any = "self", prefill: dict | None = None,
+                 source: str = "wizard", origin_institution_id: int | None = None) -> Filing:
+    """A new draft for the user or one of their family members (`applicant`: "self" or a family
+    member id). Insured place and scheme come from the profile unless `prefill` names them;
+    `prefill` may carry any step-1/step-3 field and is validated like a PATCH."""
+    filing = Filing(owner_id=user.id, status="draft", source=source,
+                    origin_institution_id=origin_institution_id,
+                    insured_region_code=user.default_insured_region_code,
+                    scheme=user.default_scheme, contact_name=user.name, contact_phone=user.phone)
+    _apply_applicant(user, filing, applicant)
+    if filing.family_member_id is not None:
+        member = db.session.get(FamilyMember, filing.family_member_id)
+        filing.contact_name, filing.contact_phone = (member.name, member.phone) if member.phone \
+            else (user.name, user.phone)
+    prefill = dict(prefill or {})
+    problems: list[Problem] = []
+    clean = _check_step_values(filing, prefill, problems)
+    if problems:
+        raise validation_failed(problems)
+    with db.session.no_autoflush:
+        touched = _apply_values(user, filing, prefill, clean)
+        _check_place_and_dates(filing, problems, touched)
+    if problems:
+        raise validation_failed(problems)
+    db.session.add(filing)
+    db.session.flush()
+    note = None
+    if filing.family_member_id is not None:
+        member = db.session.get(FamilyMember, filing.family_member_id)
+        note = f"为家人备案；家人同意已确认于 {member.consent_confirmed_at.isoformat()}"
+    record_event(filing, _actor(user), "created", note=note)
+    db.session.flush()
+    return filing
+
+
+def update_draft(user: User, filing: Filing, data: dict) -> Filing:
+    """Partial update of step 1 and step 3 fields (and `applicant`, identity for oneself) while
+    the filing is a draft or was returned for more material. All problems are raised at once;
+    nothing is changed when there is one."""
+    if filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    _require_editable(filing)
+    data = dict(data)
+    if "applicant" in data:
+        if filing.status != "draft":
+            raise ApiError(409, "filing.applicant_locked", "已提交的备案不能更换办理人",
+                           field="applicant")
+        _apply_applicant(user, filing, data.pop("applicant"))
+    problems: list[Problem] = []
+    clean = _check_step_values(filing, data, problems)
+    if problems:
+        raise validation_failed(problems)
+    with db.session.no_autoflush:
+        snapshot = {n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}
+        touched = _apply_values(user, filing, data, clean)
+        _check_place_and_dates(filing, problems, touched)
+        if problems:
+            for name, value in snapshot.items():
+                setattr(filing, name, value)
+            raise validation_failed(problems)
+    filing.updated_at = now_utc()
+    db.session.flush()
+    return filing
+
+
+# --- step 2: the notice ----------------------------------------------------------------------------
+
+def _current_notice(filing: Filing) -> notices.Notice:
+    region = get_catalogue().get(filing.insured_region_code)
+    return notices.notice_for(region.code, region.name, filing.filing_type, region.province_code)
+
+
+def notice_for_region(insured_region_code: str, filing_type: str) -> notices.Notice:
+    region = get_catalogue().get(insured_region_code)
+    if region is None or not region.is_pooling_region:
+        raise ApiError(404, "region.not_found", "没有找到这个参保地", field="insured_region_code")
+    if filing_type not in rules.FILING_TYPES:
+        raise ApiError(404, "filing_type.not_found", "没有这个备案类型", field="filing_type")
+    return notices.notice_for(region.code, region.name, filing_type, region.province_code)
+
+
+def accept_notice(user: User, filing: Filing, version: str) -> Filing:
+    """Record that the person read and accepted this version of the notice."""
+    if filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    _require_editable(filing)
+    missing = [Problem(n, f"filing.{n}_required", "请先选择参保地和备案类型")
+               for n in ("insured_region_code", "filing_type") if not getattr(filing, n)]
+    if missing:
+        raise ApiError(409, "filing.notice_not_ready", "请先选择参保地和备案类型", details=missing)
+    current = _current_notice(filing)
+    if version != current.version:
+        raise ApiError(409, "filing.notice_version_outdated", "告知书已更新，请重新阅读后再确认",
+                       field="version")
+    filing.notice_version = current.version
+    filing.notice_accepted_at = now_utc()
+    record_event(filing, _actor(user), "notice_accepted", note=current.version)
+    db.session.flush()
+    return filing
+
+
+def notice_accepted(filing: Filing) -> bool:
+    if not (filing.notice_version and filing.insured_region_code and filing.filing_type):
+        return False
+    try:
+        return _current_notice(filing).version == filing.notice_version
+    except (rules.UnknownCode, AttributeError):
+        return False
+
+
+# --- step 3: documents -----------------------------------------------------------------------------
+
+def _live_documents(filing: Filing, kind: str | None = None) -> list[FilingDocument]:
+    return [d for d in filing.documents if d.removed_at is None and (kind is None or d.kind == kind)]
+
+
+def _uploaded_codes(filing: Filing) -> set[str]:
+    return {d.doc_code for d in _live_documents(filing, "proof") if d.doc_code}
+
+
+def _letter(filing: Filing) -> FilingDocument | None:
+    docs = _live_documents(filing, "letter")
+    return docs[-1] if docs else None
+
+
+def _refresh_proof_mode(filing: Filing) -> None:
+    """uploaded when an accepted proof document is there, commitment when a letter is signed,
+    none for the types that need no proof; None while proof is still missing."""
+    if not filing.filing_type:
+        filing.proof_mode = None
+        return
+    ftype = rules.get_filing_type(filing.filing_type)
+    accepted = {d.code for d in ftype.proof_documents}
+    if ftype.proof_needed and _uploaded_codes(filing) & accepted:
+        filing.proof_mode = "uploaded"
+    elif not ftype.proof_needed:
+        filing.proof_mode = "uploaded" if _uploaded_codes(filing) else "none"
+    elif _letter(filing) is not None:
+        filing.proof_mode = "commitment"
+    else:
+        filing.proof_mode = None
+
+
+def allowed_doc_codes(filing_type: str | None) -> dict[str, str]:
+    if not filing_type:
+        return {}
+    ftype = rules.get_filing_type(filing_type)
+    docs = ftype.proof_documents or (SUPPORTING_DOC,)
+    return {d.code: d.label for d in docs}
+
+
+def add_document(user: User, filing: Filing, doc_code: str, data: bytes) -> FilingDocument:
+    """Check, clean and store one proof upload (JPEG/PNG/PDF)."""
+    if filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    _require_editable(filing)
+    if not filing.filing_type:
+        raise ApiError(409, "filing.filing_type_required", "请先选择备案类型", field="filing_type")
+    codes = allowed_doc_codes(filing.filing_type)
+    if doc_code not in codes:
+        raise ApiError(422, "validation_failed", "请检查以下内容", details=[Problem(
+            "doc_code", "filing.doc_code_invalid", "请选择材料类型：" + "、".join(codes.values()))])
+    try:
+        clean = uploads.sanitize_upload(data, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+        key = uploads.store_file(current_app.config["UPLOAD_FOLDER"], clean)
+    except uploads.UploadError as exc:
+        raise ApiError(exc.status, exc.code, exc.message, field=exc.field) from None
+    doc = FilingDocument(filing_id=filing.id, kind="proof", doc_code=doc_code, storage_key=key,
+                         sha256=clean.sha256, mime=clean.mime, size=clean.size)
+    db.session.add(doc)
+    filing.documents.append(doc)
+    _refresh_proof_mode(filing)
+    record_event(filing, _actor(user), "document_added", note=f"{doc_code} {clean.sha256[:12]}")
+    db.session.flush()
+    return doc
+
+
+def _document(filing: Filing, doc_id: int) -> FilingDocument:
+    doc = db.session.get(FilingDocument, doc_id)
+    if doc is None or doc.filing_id != filing.id or doc.removed_at is not None:
+        raise not_found("document", "没有找到这份材料")
+    return doc
+
+
+def remove_document(user: User, filing: Filing, doc_id: int) -> None:
+    if filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    _require_editable(filing)
+    doc = _document(filing, doc_id)
+    if doc.kind != "proof":
+        raise ApiError(409, "document.not_removable", "只能删除上传的证明材料")
+    doc.removed_at = now_utc()
+    _refresh_proof_mode(filing)
+    record_event(filing, _actor(user), "document_removed", note=doc.doc_code)
+    db.session.flush()
+
+
+def read_document(filing: Filing, doc_id: int) -> tuple[FilingDocument, bytes]:
+    """The stored bytes of a document; the caller has checked who may read it."""
+    doc = _document(filing, doc_id)
+    try:
+        return doc, uploads.open_file(current_app.config["UPLOAD_FOLDER"], doc.storage_key)
+    except uploads.UploadError:
+        raise not_found("document", "没有找到这份材料") from None
+
+
+def read_letter(filing: Filing) -> tuple[FilingDocument, bytes]:
+    doc = _letter(filing)
+    if doc is None:
+        raise not_found("commitment", "还没有签署个人承诺书")
+    return read_document(filing, doc.id)
+
+
+# --- step 4: the commitment letter --------------------------------------------------------------------
+
+def assign_number(filing: Filing) -> str:
+    """`YD` + the day it was numbered + the row id: unique by construction, readable aloud."""
+    if not filing.number:
+        filing.number = f"YD{today_cn():%Y%m%d}{filing.id:06d}"
+    return filing.number
+
+
+def _letter_context(filing: Filing, number: str, signed_at=None) -> letter.LetterContext:
+    ftype = rules.get_filing_type(filing.filing_type)
+    policy = _policy(filing)
+    due = today_cn() + timedelta(days=policy.proof_due_days) if policy else None
+    return letter.LetterContext(
+        filing_number=number, person_name=filing.person_name or "",
+        id_masked=filing.person_id_masked or "", insured_region_name=_region_name(filing.insured_region_code) or "",
+        visit_region_name=_region_name(filing.visit_region_code) or "",
+        filing_type_label=ftype.label, proof_labels=[d.label for d in ftype.proof_documents],
+        due_date=due, signed_at=signed_at)
+
+
+def commitment_status(filing: Filing) -> dict:
+    """Whether a letter is possible now, and why not; the text to read before signing."""
+    reasons: list[Problem] = []
+    policy = _policy(filing)
+    for name in ("insured_region_code", "visit_region_code", "filing_type"):
+        if not getattr(filing, name):
+            reasons.append(Problem(name, f"filing.{name}_required", "请先完成第一步的选择"))
+    if not (filing.person_name and filing.person_id_masked):
+        reasons.append(Problem("id_number", "filing.identity_required", "请先填写姓名和证件号码"))
+    if filing.filing_type and policy is not None:
+        ftype = rules.get_filing_type(filing.filing_type)
+        if not ftype.proof_needed:
+            reasons.append(Problem("proof", "filing.commitment_not_needed",
+                                   f"{ftype.label}不需要证明材料，也不需要签署个人承诺书"))
+        elif not rules.commitment_allowed(filing.filing_type, policy):
+            reasons += rules.check_proof(filing.filing_type, "commitment", (), policy)
+        elif _uploaded_codes(filing) & {d.code for d in ftype.proof_documents}:
+            reasons.append(Problem("proof", "filing.proof_already_uploaded",
+                                   "已经上传了证明材料，不需要再签署个人承诺书"))
+    doc = _letter(filing)
+    text = None
+    if filing.filing_type and filing.insured_region_code:
+        text = letter.letter_text(_letter_context(filing, filing.number or "（提交时生成）"))
+    return {"possible": not reasons, "reasons": [p.to_dict() for p in reasons], "text": text,
+            "template_version": letter.LETTER_TEMPLATE_VERSION, "signed": doc is not None,
+            "signed_at": doc.created_at if doc else None, "sha256": doc.sha256 if doc else None}
+
+
+def sign_commitment(user: User, filing: Filing, signature: bytes) -> FilingDocument:
+    """Render the letter with the drawn signature as PDF, store it with its SHA-256; the filing
+    gets its number now, since the letter names it. Signing again replaces the earlier letter."""
+    if filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    _require_editable(filing)
+    status = commitment_status(filing)
+    if not status["possible"]:
+        first = status["reasons"][0]
+        raise ApiError(409, "filing.commitment_not_possible", first["message"],
+                       details=[Problem(**r) for r in status["reasons"]])
+    try:
+        png = letter.sanitize_signature(signature)
+    except uploads.UploadError as exc:
+        raise ApiError(exc.status, exc.code, exc.message, field="signature") from None
+    number = assign_number(filing)
+    signed_at = now_utc()
+    pdf = letter.render_letter_pdf(_letter_context(filing, number, signed_at), png)
+    folder = current_app.config["UPLOAD_FOLDER"]
+    for old in _live_documents(filing, "letter") + _live_documents(filing, "signature"):
+        old.removed_at = signed_at
+    stored = []
+    for kind, data in (("signature", png), ("letter", pdf)):
+        clean = uploads.CleanFile(kind="png" if kind == "signature" else "pdf",
+                                  mime="image/png" if kind == "signature" else "application/pdf",
+                                  data=data, sha256=hashlib.sha256(data).hexdigest(),
+                                  size=len(data))
+        key = uploads.store_file(folder, clean)
+        doc = FilingDocument(filing_id=filing.id, kind=kind, doc_code="commitment_letter"
+                             if kind == "letter" else None, storage_key=key, sha256=clean.sha256,
+                             mime=clean.mime, size=clean.size, created_at=signed_at)
+        db.session.add(doc)
+        filing.documents.append(doc)
+        stored.append(doc)
+    _refresh_proof_mode(filing)
+    record_event(filing, _actor(user), "commitment_signed",
+                 note=f"template {letter.LETTER_TEMPLATE_VERSION} sha256 {stored[1].sha256}")
+    db.session.flush()
+    return stored[1]
+
+
+# --- what is missing, and the view ----------------------------------------------------------------
+
+def missing_fields(filing: Filing) -> list[str]:
+    """Fields still to be supplied before submission (the API's field names), in page order."""
+    out: list[str] = []
+    owner = db.session.get(User, filing.owner_id)
+    if owner is not None and not consent.has_current_consent(owner):
+        out.append("privacy_consent")
+    if not filing.person_name:
+        out.append("person_name")
+    if not filing.person_id_hash:
+        out.append("id_number")
+    out += [n for n in STEP1_FIELDS if not getattr(filing, n)]
+    if not notice_accepted(filing):
+        out.append("notice_accepted")
+    ftype = rules.FILING_TYPES.get(filing.filing_type or "")
+    if not filing.start_date:
+        out.append("start_date")
+    if ftype is not None and not ftype.is_long_term and not filing.end_date:
+        out.append("end_date")
+    for name in ("contact_name", "contact_phone"):
+        if not getattr(filing, name):
+            out.append(name)
+    if ftype is not None and ftype.is_long_term and not filing.address:
+        out.append("address")
+    if ftype is not None and ftype.proof_needed and filing.proof_mode not in ("uploaded", "commitment"):
+        out.append("proof")
+    return out
+
+
+def next_step(filing: Filing, missing: list[str] | None = None) -> str:
+    """The page the front end should show next (page ids of miniapp_schema)."""
+    if filing.status not in EDITABLE_STATUSES:
+        return "result"
+    missing = missing_fields(filing) if missing is None else missing
+    if {"person_name", "id_number"} & set(missing):
+        return "start"
+    if set(STEP1_FIELDS) & set(missing):
+        return "choices"
+    if "notice_accepted" in missing:
+        return "notice"
+    if set(STEP3_FIELDS) & set(missing):
+        return "details"
+    if "proof" in missing:
+        policy = _policy(filing)
+        if policy and rules.commitment_allowed(filing.filing_type, policy):
+            return "commitment"
+        return "details"
+    return "submit"
+
+
+def _doc_view(filing: Filing, doc: FilingDocument) -> dict:
+    labels = allowed_doc_codes(filing.filing_type) if filing.filing_type else {}
+    label = labels.get(doc.doc_code or "") or rules.PROOF_DOCUMENTS.get(doc.doc_code or "", None)
+    return {"id": doc.id, "kind": doc.kind, "doc_code": doc.doc_code,
+            "label": label if isinstance(label, str) else (label.label if label else "个人承诺书"),
+            "mime": doc.mime, "size": doc.size, "sha256": doc.sha256, "uploaded_at": doc.created_at,
+            "url": f"/api/v1/filings/{filing.id}/documents/{doc.id}"}
+
+
+def result_view(filing: Filing) -> dict | None:
+    """What the result page (step 5) shows after submission."""
+    if filing.status == "draft":
+        return None
+    label = rules.status_label(filing.status)
+    if filing.status == "approved":
+        message = "备案成功，就医地的联网定点医疗机构都可以直接结算"
+        if rules.owes_proof(filing.filing_type, filing.proof_mode):
+            message += "；请按承诺时间补交证明材料"
+    elif filing.status == "pending_review":
+        message = "已提交，等待医保经办机构审核，结果会在备案记录里显示"
+    else:
+        message = f"当前状态：{label}"
+    return {"number": filing.number, "status": filing.status, "status_label": label,
+            "message": message, "submitted_at": filing.submitted_at,
+            "review_due_at": filing.review_due_at, "records_path": f"/api/v1/records/{filing.id}"}
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy: datetimes as ISO text in Asia/Shanghai, dates as YYYY-MM-DD."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return iso_cn(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def draft_view(filing: Filing) -> dict:
+    """Everything a page (or the chat) needs about a draft or a submitted filing, masked and
+    JSON-ready."""
+    ftype = rules.FILING_TYPES.get(filing.filing_type or "")
+    missing = missing_fields(filing)
+    policy = _policy(filing)
+    letter_doc = _letter(filing)
+    return plain({
+        "id": filing.id,
+        "number": filing.number,
+        "filing_number": filing.number,
+        "status": filing.status,
+        "status_label": rules.status_label(filing.status),
+        "source": filing.source,
+        "applicant": filing.family_member_id if filing.family_member_id is not None else "self",
+        "person_name": filing.person_name,
+        "person_id_masked": filing.person_id_masked,
+        "insured_region_code": filing.insured_region_code,
+        "insured_region_name": _region_name(filing.insured_region_code),
+        "visit_region_code": filing.visit_region_code,
+        "visit_region_name": _region_name(filing.visit_region_code),
+        "scheme": filing.scheme,
+        "scheme_label": rules.SCHEMES.get(filing.scheme or ""),
+        "filing_type": filing.filing_type,
+        "filing_type_label": ftype.label if ftype else None,
+        "group": ftype.group if ftype else None,
+        "start_date": filing.start_date.isoformat() if filing.start_date else None,
+        "end_date": filing.end_date.isoformat() if filing.end_date else None,
+        "earliest_start_date": rules.earliest_start_date(today_cn(), policy).isoformat() if policy else None,
+        "contact_name": filing.contact_name,
+        "contact_phone_masked": mask_phone(filing.contact_phone) if filing.contact_phone else None,
+        "address": filing.address,
+        "notice_version": filing.notice_version,
+        "notice_accepted": notice_accepted(filing),
+        "notice_accepted_at": filing.notice_accepted_at,
+        "proof": filing.proof_mode,
+        "proof_options": rules.proof_options(filing.filing_type, policy).to_dict()
+        if ftype and policy else None,
+        "documents": [_doc_view(filing, d) for d in _live_documents(filing, "proof")],
+        "commitment": {"signed": letter_doc is not None,
+                       "signed_at": letter_doc.created_at if letter_doc else None,
+                       "sha256": letter_doc.sha256 if letter_doc else None,
+                       "url": f"/api/v1/filings/{filing.id}/commitment.pdf" if letter_doc else None},
+        "missing": missing,
+        "next_step": next_step(filing, missing),
+        "created_at": filing.created_at,
+        "submitted_at": filing.submitted_at,
+        "review_due_at": filing.review_due_at,
+        "result": result_view(filing),
+    })
+
+
+# --- submit ---------------------------------------------------------------------------------------
+
+def _submission_problems(filing: Filing) -> list[Problem]:
+    problems: list[Problem] = []
+    owner = db.session.get(User, filing.owner_id)
+    if owner is not None and not consent.has_current_consent(owner):
+        problems.append(Problem("privacy_consent", "consent.required", "请先阅读并同意个人信息保护告知书"))
+    if not filing.person_name:
+        problems.append(Problem("person_name", "filing.person_name_required", "请填写姓名"))
+    if not filing.person_id_hash:
+        problems.append(Problem("id_number", "id_number.required", "请输入证件号码"))
+    policy = _policy(filing)
+    if policy is None:
+        problems += rules.check_basics(filing.scheme, filing.filing_type, notice_accepted(filing))
+        problems.append(Problem("insured_region_code", "filing.insured_region_required", "请选择参保地"))
+        if filing.filing_type in rules.FILING_TYPES:
+            problems += rules.check_contact(filing.filing_type, filing.contact_name,
+                                            filing.contact_phone, filing.address)
+        return problems
+    same = bool(filing.visit_region_code) and get_catalogue().same_province(
+        filing.insured_region_code, filing.visit_region_code)
+    data = {n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}
+    data.update(proof=filing.proof_mode, notice_accepted=notice_accepted(filing))
+    problems += rules.check_submission(data, today=today_cn(), policy=policy, same_province=same,
+                                       uploaded_doc_codes=_uploaded_codes(filing))
+    return problems
+
+
+def _refresh_person(filing: Filing) -> None:
+    """Copy the person's identity again at submission, so the record is what was filed."""
+    if filing.family_member_id is not None:
+        member = db.session.get(FamilyMember, filing.family_member_id)
+        if member is not None and member.removed_at is None:
+            _set_person_from(filing, name=member.name, id_enc=member.id_number_enc,
+                             id_hash=member.id_number_hash, id_masked=member.id_number_masked)
+
+
+def _check_conflict(filing: Filing, policy: RegionPolicy) -> None:
+    others = list(db.session.execute(
+        db.select(Filing).where(Filing.person_id_hash == filing.person_id_hash,
+                                Filing.status.in_(rules.ACTIVE_STATUSES), Filing.id != filing.id)
+        .order_by(Filing.id)).scalars())
+    today = today_cn()
+    others = [o for o in others
+              if rules.effective_status(o.status, o.filing_type, o.end_date, today) in rules.ACTIVE_STATUSES]
+    other = rules.conflicting_filing(filing, others, policy)
+    if other is None:
+        return
+    end = other.end_date.isoformat() if other.end_date else "长期有效"
+    period = f"{other.start_date.isoformat()} 至 {end}"
+    if other.owner_id == filing.owner_id:
+        message = (f"{other.person_name or '该参保人'}已有一条{rules.status_label(other.status)}的"
+                   f"“{rules.get_filing_type(other.filing_type).label}”备案（编号 {other.number}，"
+                   f"{period}），时间有重叠。请先撤销或变更那条备案，再重新申请")
+    else:
+        # made from another account: its number is not this user's to see
+        message = (f"该参保人已有一条{rules.status_label(other.status)}的备案（{period}，"
+                   "由其他账户办理），时间有重叠。请先撤销或变更那条备案，再重新申请")
+    raise ApiError(409, "filing.conflict", message, details=[
+        Problem("start_date", "filing.conflict", message)])
+
+
+def submit_filing(user: User, filing: Filing, idempotency_key: str | None = None) -> Filing:
+    """Validate everything at once; number the filing; hand it to review. A filing already
+    submitted (a double tap, a retry, the same Idempotency-Key) is answered as it is."""
+    if filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    if idempotency_key:
+        idempotency_key = idempotency_key[:64]
+        earlier = db.session.execute(db.select(Filing).filter_by(
+            owner_id=user.id, idempotency_key=idempotency_key)).scalar_one_or_none()
+        if earlier is not None and earlier.status not in EDITABLE_STATUSES:
+            return earlier
+        if earlier is not None and earlier.id != filing.id:
+            raise ApiError(409, "filing.idempotency_key_reused",
+                           "这个请求编号已用于另一条备案，请刷新后重试")
+    # Lock the row so two concurrent submits of one draft serialise (PostgreSQL; SQLite
+    # serialises writers anyway), then look at its status again.
+    filing = db.session.execute(db.select(Filing).where(Filing.id == filing.id)
+                                .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    if filing.status not in EDITABLE_STATUSES:
+        return filing
+    _refresh_person(filing)
+    _fill_end_date(filing, end_given=filing.end_date is not None)
+    _refresh_proof_mode(filing)
+    problems = _submission_problems(filing)
+    if problems:
+        raise validation_failed(problems)
+    policy = _policy(filing)
+    _check_conflict(filing, policy)
+    assign_number(filing)
+    if idempotency_key:
+        filing.idempotency_key = idempotency_key
+    filing.submitted_at = now_utc()
+    from server.review.adapter import get_review_adapter  # review is built beside this module
+
+    get_review_adapter().on_submitted(filing, _actor(user))
+    db.session.flush()
+    log.info("filing %s submitted (type %s, source %s)", filing.number, filing.filing_type, filing.source)
+    return filing

@@ -1,0 +1,128 @@
+"""Staff login and the reviewers' queue and decisions."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from server.accounts import staff as staff_service
+from server.accounts.tokens import current_staff, current_token, revoke_current, staff_required
+from server.common.kv import hit_rate_limit
+from server.common.schemas import CNDateTime, StrictSchema
+from server.common.timeutil import iso_cn, now_utc
+from server.records import service as records
+from server.review import service
+
+blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="工作人员登录与审核")
+
+
+class StaffLoginSchema(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+
+
+class StaffSchema(StrictSchema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String(allow_none=True)
+    role = fields.String()
+    region_codes = fields.List(fields.String())
+    institution_id = fields.Integer(allow_none=True)
+
+
+class StaffLoginResultSchema(StrictSchema):
+    token = fields.String()
+    expires_at = CNDateTime()
+    staff = fields.Nested(StaffSchema)
+
+
+class QueueQuerySchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ReasonSchema(StrictSchema):
+    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+@blp.post("/auth/login")
+@blp.arguments(StaffLoginSchema)
+@blp.response(200, StaffLoginResultSchema)
+def staff_login(body):
+    """工作人员用户名密码登录"""
+    from flask import current_app, request
+
+    hit_rate_limit("staff-login", request.remote_addr or "?", current_app.config["RATE_LIMIT_LOGIN_PER_MINUTE"])
+    return staff_service.login(body["username"], body["password"])
+
+
+@blp.post("/auth/logout")
+@blp.response(204)
+def staff_logout():
+    """工作人员退出登录"""
+    current_token()
+    revoke_current()
+
+
+@blp.get("/me")
+@blp.response(200, StaffSchema)
+@staff_required()
+def staff_me():
+    return current_staff()
+
+
+def _queue_item(filing, now):
+    item = records.summary(filing)
+    item.update({"review_due_at": iso_cn(filing.review_due_at), "overdue": service.is_overdue(filing, now),
+                 "due_message": service.due_label(filing), "person_id_masked": filing.person_id_masked})
+    return item
+
+
+@blp.get("/review/queue")
+@blp.arguments(QueueQuerySchema, location="query")
+@blp.response(200)
+@staff_required("reviewer")
+def review_queue(args):
+    """待审核队列：按截止时间排序，超时的标出"""
+    page = service.review_queue(current_staff(), args["page"], args["per_page"])
+    now = now_utc()
+    return {"items": [_queue_item(f, now) for f in page.items], "total": page.total,
+            "page": page.page, "per_page": page.per_page}
+
+
+@blp.get("/review/filings/<int:filing_id>")
+@blp.response(200)
+@staff_required("reviewer")
+def review_filing(filing_id):
+    """审核详情（每次查看都会记录）"""
+    filing = service.open_for_review(current_staff(), filing_id)
+    out = records.detail(filing)
+    out["overdue"] = service.is_overdue(filing)
+    out["review_due_at"] = iso_cn(filing.review_due_at)
+    return out
+
+
+@blp.post("/review/filings/<int:filing_id>/approve")
+@blp.arguments(ReasonSchema)
+@blp.response(200)
+@staff_required("reviewer")
+def approve(body, filing_id):
+    """审核通过"""
+    return records.detail(service.decide(current_staff(), filing_id, "approve", body["reason"]))
+
+
+@blp.post("/review/filings/<int:filing_id>/reject")
+@blp.arguments(ReasonSchema)
+@blp.response(200)
+@staff_required("reviewer")
+def reject(body, filing_id):
+    """审核不通过（必须填写原因）"""
+    return records.detail(service.decide(current_staff(), filing_id, "reject", body["reason"]))
+
+
+@blp.post("/review/filings/<int:filing_id>/return")
+@blp.arguments(ReasonSchema)
+@blp.response(200)
+@staff_required("reviewer")
+def return_for_material(body, filing_id):
+    """退回补充材料（必须说明需要补充什么）"""
+    return records.detail(service.decide(current_staff(), filing_id, "return", body["reason"]))

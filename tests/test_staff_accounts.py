@@ -1,0 +1,126 @@
+from datetime import timedelta
+
+import pytest
+
+from server.accounts import staff as staff_service
+from server.accounts.models import StaffAccount
+from server.common.timeutil import now_utc
+from server.extensions import db as _db
+from server.review import cli as review_cli
+from tests.review_helpers import PASSWORD, make_reviewer, staff_login
+
+
+def _login(client, username, password):
+    return client.post("/api/v1/staff/auth/login", json={"username": username, "password": password})
+
+
+def test_create_hashes_with_argon2_and_validates(app):
+    with app.app_context():
+        staff = make_reviewer("Rev-One", ("330700", "110100"))
+        assert staff.username == "rev-one"
+        assert staff.password_hash.startswith("$argon2id$") and PASSWORD not in staff.password_hash
+        assert staff.region_codes == ["110000", "330700"]
+        with pytest.raises(staff_service.StaffInputError) as e:
+            staff_service.create_staff("rev-one", PASSWORD, "reviewer", region_codes=["330700"])
+        assert e.value.code == "staff.username_taken"
+        for kwargs, code in [
+            (dict(password="short", role="reviewer", region_codes=["330700"]), "staff.password_too_short"),
+            (dict(password=PASSWORD, role="reviewer"), "staff.region_required"),
+            (dict(password=PASSWORD, role="reviewer", region_codes=["999999"]), "staff.region_unknown"),
+            (dict(password=PASSWORD, role="counter"), "staff.institution_required"),
+            (dict(password=PASSWORD, role="admin"), "staff.role_invalid"),
+        ]:
+            with pytest.raises(staff_service.StaffInputError) as e:
+                staff_service.create_staff("x-" + code, kwargs.pop("password"), kwargs.pop("role"), **kwargs)
+            assert e.value.code == code
+
+
+def test_login_returns_token_with_role(client, app):
+    with app.app_context():
+        make_reviewer()
+        _db.session.commit()
+    resp = _login(client, "rev-jinhua", PASSWORD)
+    assert resp.status_code == 200
+    body = resp.json
+    assert body["staff"]["role"] == "reviewer" and body["staff"]["region_codes"] == ["330700"]
+    assert "password" not in str(body) and body["expires_at"].endswith("+08:00")
+    headers = {"Authorization": f"Bearer {body['token']}"}
+    assert client.get("/api/v1/staff/me", headers=headers).json["username"] == "rev-jinhua"
+    assert client.post("/api/v1/staff/auth/logout", headers=headers).status_code == 204
+    assert client.get("/api/v1/staff/me", headers=headers).status_code == 401
+
+
+def test_wrong_password_and_unknown_user_look_alike(client, app):
+    with app.app_context():
+        make_reviewer()
+        _db.session.commit()
+    a = _login(client, "rev-jinhua", "wrong-password-1")
+    b = _login(client, "nobody", "wrong-password-1")
+    assert a.status_code == b.status_code == 401
+    assert a.json == b.json
+
+
+def test_lock_after_five_failures(client, app, monkeypatch):
+    with app.app_context():
+        make_reviewer()
+        _db.session.commit()
+    for _ in range(4):
+        assert _login(client, "rev-jinhua", "nope-nope-nope").status_code == 401
+    resp = _login(client, "rev-jinhua", "nope-nope-nope")
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "staff.locked"
+    assert "后再试" in resp.json["error"]["message"]
+    until = resp.json["error"]["details"][0]["message"]
+    assert until.endswith("+08:00")
+    # even the right password is refused while locked
+    assert _login(client, "rev-jinhua", PASSWORD).status_code == 403
+    later = now_utc() + timedelta(minutes=16)
+    monkeypatch.setattr(staff_service, "now_utc", lambda: later)
+    assert _login(client, "rev-jinhua", PASSWORD).status_code == 200
+
+
+def test_deactivation_kills_tokens_and_login(client, app):
+    with app.app_context():
+        make_reviewer()
+        _db.session.commit()
+    headers = staff_login(client, "rev-jinhua")
+    with app.app_context():
+        staff_service.deactivate(staff_service.get_by_username("rev-jinhua"))
+        _db.session.commit()
+    assert client.get("/api/v1/staff/review/queue", headers=headers).status_code == 401
+    resp = _login(client, "rev-jinhua", PASSWORD)
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.account_disabled"
+
+
+def test_cli_create_list_deactivate(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["staff", "create", "--username", "rev-cd", "--role", "reviewer",
+                                 "--region", "510100", "--region", "330700", "--password-stdin"],
+                           input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["staff", "create", "--username", "rev-bad", "--role", "reviewer",
+                                 "--password-stdin"], input=PASSWORD + "\n")
+    assert result.exit_code != 0 and "参保地" in result.output
+    listing = runner.invoke(args=["staff", "list"]).output
+    assert "rev-cd" in listing and "330700,510100" in listing and "active" in listing
+    assert runner.invoke(args=["staff", "deactivate", "--username", "rev-cd"]).exit_code == 0
+    assert "inactive" in runner.invoke(args=["staff", "list"]).output
+    with app.app_context():
+        staff = staff_service.get_by_username("rev-cd")
+        assert staff.active is False
+
+
+def test_seed_demo_reviewer_once(app):
+    with app.app_context():
+        first = review_cli.seed_demo()
+        _db.session.commit()
+        assert review_cli.DEMO_PASSWORD in first and "demo" in review_cli.DEMO_PASSWORD
+        assert review_cli.seed_demo() is None
+        assert _db.session.query(StaffAccount).count() == 1
+        staff_service.authenticate(review_cli.DEMO_REVIEWER, review_cli.DEMO_PASSWORD)
+
+
+def test_seed_demo_not_in_production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    with app.app_context():
+        assert review_cli.seed_demo() is None
+        assert staff_service.get_by_username(review_cli.DEMO_REVIEWER) is None
