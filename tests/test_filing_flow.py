@@ -181,3 +181,28 @@ def test_signature_as_base64_json(client):
                        json={"signature": "data:image/png;base64," + base64.b64encode(signature_png()).decode()})
     assert resp.status_code == 201, resp.json
     assert resp.json["filing"]["proof"] == "commitment" and resp.json["filing"]["number"]
+
+
+def test_two_drafts_for_one_person_submitted_at_once_yield_one_filing(app, client):
+    """The one-active-filing rule holds under a race, not only one request after another."""
+    import threading
+
+    from tests.helpers_filing import make_ready_draft, setup_user
+
+    headers = setup_user(client, "openid-race")
+    first = make_ready_draft(client, headers, "other_temporary", visit="310000")
+    second = make_ready_draft(client, headers, "other_temporary", visit="440100")
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def submit(filing_id):
+        c = app.test_client()
+        barrier.wait()
+        statuses.append(c.post(f"/api/v1/filings/{filing_id}/submit", headers=headers).status_code)
+
+    threads = [threading.Thread(target=submit, args=(d["id"],)) for d in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 409]

@@ -744,6 +744,21 @@ def _check_conflict(filing: Filing, policy: RegionPolicy) -> None:
         Problem("start_date", "filing.conflict", message)])
 
 
+def _lock_person(filing: Filing) -> None:
+    """Two drafts for one person submitted at the same instant must not both pass the
+    one-active-filing check: on PostgreSQL a transaction-scoped advisory lock per person
+    serialises them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        if filing.person_id_hash:
+            db.session.execute(db.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                               {"k": filing.person_id_hash})
+        return
+    # pysqlite runs plain SELECTs outside a transaction; a write first takes SQLite's one
+    # writer lock, so the conflict check that follows sees any submit committed before it.
+    filing.updated_at = now_utc()
+    db.session.flush()
+
+
 def submit_filing(user: User, filing: Filing, idempotency_key: str | None = None) -> Filing:
     """Validate everything at once; number the filing; hand it to review. A filing already
     submitted (a double tap, a retry, the same Idempotency-Key) is answered as it is."""
@@ -771,6 +786,7 @@ def submit_filing(user: User, filing: Filing, idempotency_key: str | None = None
     if problems:
         raise validation_failed(problems)
     policy = _policy(filing)
+    _lock_person(filing)
     _check_conflict(filing, policy)
     assign_number(filing)
     if idempotency_key:
