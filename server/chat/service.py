@@ -1,0 +1,289 @@
+"""Use cases of the chat assistant: start a session, handle one message, load a session.
+
+The state lives in the database (ChatSession.state), so any app server can take the next turn.
+Values go to the draft filing through the filing service, which owns the rules; its Problems come
+back into the dialog as plain follow-up questions. Typed ID and phone numbers are masked before a
+message is stored; the real phone goes only into the filing.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from server.accounts.models import User
+from server.chat import dialog
+from server.chat.models import ChatMessage, ChatSession
+from server.chat.understand import Context, understand
+from server.common.idnumbers import mask_phone, mask_sensitive_text
+from server.common.timeutil import SHANGHAI, now_utc, today_cn
+from server.errors import ApiError, Problem, not_found
+from server.extensions import db
+from server.filing import rules
+from server.filing import service as filings
+from server.filing.models import Filing
+from server.regions.policy import UnknownRegionError, policy_for
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 200
+
+
+def _get_session(user: User, session_id: str) -> ChatSession:
+    session = db.session.get(ChatSession, session_id) if session_id and len(session_id) <= 32 else None
+    if session is None or session.user_id != user.id:
+        raise not_found("chat_session", "没有找到这个对话")
+    return session
+
+
+def _today(sent_at: datetime | None) -> date:
+    if sent_at is None:
+        return today_cn()
+    if sent_at.tzinfo is None:
+        return sent_at.date()
+    return sent_at.astimezone(SHANGHAI).date()
+
+
+def _env(user: User, state: dict, filing: Filing | None, today: date) -> dialog.Env:
+    env = dialog.Env(today=today, profile_name=user.name,
+                     profile_phone_masked=mask_phone(user.phone) if user.phone else None,
+                     filing_id=filing.id if filing else None)
+    if state.get("applicant") != "self":
+        from server.filing.family import list_members
+
+        env.family = [{"id": m.id, "name": m.name,
+                       "relation_label": rules.RELATIONS.get(m.relation, m.relation),
+                       "phone_masked": mask_phone(m.phone) if m.phone else None}
+                      for m in list_members(user)]
+    if filing is None:
+        return env
+    if filing.status not in filings.EDITABLE_STATUSES:
+        env.result = _result(filing)
+        return env
+    phase = state.get("phase")
+    if phase in ("notice", "proof", "submit") and filing.insured_region_code and filing.filing_type:
+        env.notice_accepted = filings.notice_accepted(filing)
+        if not env.notice_accepted:
+            env.notice = filings.notice_for_region(filing.insured_region_code,
+                                                   filing.filing_type).to_dict()
+    if phase in ("proof", "submit") and filing.filing_type and filing.insured_region_code:
+        try:
+            opts = rules.proof_options(filing.filing_type, policy_for(filing.insured_region_code))
+        except UnknownRegionError:
+            opts = None
+        if opts is not None:
+            env.proof = {"mode": filing.proof_mode, "none_needed": opts.none_needed,
+                         "commitment_allowed": opts.commitment_allowed,
+                         "documents": [d.to_dict() for d in opts.documents]}
+    return env
+
+
+def _result(filing: Filing) -> dict:
+    view = filings.result_view(filing) or {}
+    return {"filing_id": filing.id, "filing_number": filing.number, "status": filing.status,
+            "status_label": rules.status_label(filing.status), "message": view.get("message")}
+
+
+def _draft(state: dict, filing: Filing | None) -> dict:
+    out = dialog.draft_of(state)
+    if filing is not None and filing.status != "draft":
+        out["status"] = filing.status
+        out["filing_number"] = filing.number
+    return out
+
+
+def _view(session: ChatSession, replies: list[dict], filing: Filing | None) -> dict:
+    return {"session_id": session.id, "replies": replies, "draft": _draft(session.state, filing),
+            "filing_id": session.filing_id}
+
+
+def _store(session: ChatSession, role: str, text_: str | None, payload: dict | None) -> None:
+    db.session.add(ChatMessage(session_id=session.id, role=role,
+                               text=mask_sensitive_text(text_) if text_ else text_, payload=payload))
+
+
+# --- use cases ---------------------------------------------------------------------------------------
+
+def start_session(user: User, entry: str | None = None) -> dict:
+    """A new conversation; from a counter QR token the visit place and the hospital are known."""
+    entry_info = None
+    if entry:
+        from server.institutions.service import resolve_entry
+
+        entry_info = resolve_entry(entry)
+    profile = {"insured_region_code": user.default_insured_region_code, "scheme": user.default_scheme}
+    state = dialog.new_state(
+        entry={"institution_name": entry_info.institution.name,
+               "visit_region_code": entry_info.region_code} if entry_info else None,
+        profile=profile)
+    session = ChatSession(user_id=user.id, state=state,
+                          entry_institution_id=entry_info.institution.id if entry_info else None)
+    db.session.add(session)
+    env = _env(user, state, None, today_cn())
+    replies = [dialog.text("您好，我来帮您办理跨省异地就医备案。您可以直接说说情况，"
+                           "比如“医保在九江，退休后要去厦门长住”。")]
+    known = [f"{dialog.LABELS[k]}是{dialog.slot_words(k, state, env)}" for k in ("insured", "scheme")
+             if state.get(dialog.SLOT_KEYS[k])]
+    if known and not entry_info:
+        replies.append(dialog.text("按您的个人资料，" + "，".join(known) + "；不对的话直接告诉我。"))
+    state, asked = dialog.prompt(state, env)
+    session.state = state
+    replies += asked
+    db.session.flush()
+    _store(session, "assistant", None, {"replies": replies})
+    db.session.flush()
+    # "id" repeats session_id for clients (the benchmark script) that read it by that name.
+    return {**_view(session, replies, None), "id": session.id}
+
+
+def _sync(user: User, session: ChatSession, filing: Filing | None, state: dict, values: dict,
+          replies: list[dict]) -> tuple[Filing | None, dict]:
+    """Write values to the draft filing (created on first need); refused fields are dropped from
+    the state and explained."""
+    data: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "contact_phone" and value == "profile":
+            value = user.phone
+        elif name == "contact_phone" and value == "member":
+            member = next((m for m in _members(user) if m.id == state.get("applicant")), None)
+            value = member.phone if member else None
+        if name == "start_date" and isinstance(value, str):
+            value = date.fromisoformat(value)
+        if value is not None:
+            data[name] = value
+    if filing is None:
+        if state.get("phase") == "done":
+            return filing, state
+        applicant = data.pop("applicant", state.get("applicant") or "self")
+        filing = filings.create_draft(user, applicant=applicant, prefill={}, source="chat",
+                                      origin_institution_id=session.entry_institution_id)
+        session.filing_id = filing.id
+        # Everything the chat knows so far goes in; the profile's contact is the chat's to ask.
+        data = {**{n: _typed(n, state.get(n)) for n in dialog.SYNCED
+                   if state.get(n) is not None and n not in ("applicant", "contact_phone")},
+                "contact_name": state.get("contact_name"), **data}
+        if "contact_phone" not in data:
+            data["contact_phone"] = None
+    if filing.status not in filings.EDITABLE_STATUSES or not data:
+        return filing, state
+    for _ in range(3):
+        try:
+            filings.update_draft(user, filing, data)
+            break
+        except ApiError as exc:
+            problems = exc.details or [Problem(None, exc.code, exc.message)]
+            state, said = dialog.reject(state, problems)
+            replies += said
+            bad = {p.field for p in problems}
+            if not bad & set(data):
+                break
+            data = {k: v for k, v in data.items() if k not in bad}
+            if not data:
+                break
+    state["end_date"] = filing.end_date.isoformat() if filing.end_date else None
+    return filing, state
+
+
+def _typed(name: str, value: Any) -> Any:
+    return date.fromisoformat(value) if name == "start_date" and isinstance(value, str) else value
+
+
+def _members(user: User):
+    from server.filing.family import list_members
+
+    return list_members(user)
+
+
+def _command(user: User, session: ChatSession, filing: Filing | None, state: dict, command: str,
+             env: dialog.Env, replies: list[dict]) -> dict:
+    if filing is None:
+        return state
+    try:
+        if command == "accept_notice":
+            notice = filings.notice_for_region(filing.insured_region_code, filing.filing_type)
+            filings.accept_notice(user, filing, notice.version)
+            state["notice_accepted"] = True
+            state["phase"] = "proof"
+            replies.append(dialog.text("好的，已记录您阅读并同意了备案告知书。"))
+        elif command == "refresh_proof":
+            db.session.refresh(filing, ["documents"])
+            filings._refresh_proof_mode(filing)  # uploads made through the pages' endpoints
+        elif command == "submit":
+            filing = filings.submit_filing(user, filing, idempotency_key=f"chat:{session.id}")
+            state["phase"] = "done"
+            state["proof"] = filing.proof_mode
+            replies.append(dialog.result_card(_result(filing)))
+    except ApiError as exc:
+        problems = exc.details or [Problem(None, exc.code, exc.message)]
+        problems = [_plain_problem(p) for p in problems]
+        state, said = dialog.reject(state, problems)
+        replies += said
+        replies += _side_cards(problems)
+    return state
+
+
+def _plain_problem(p: Problem) -> Problem:
+    if p.field == "privacy_consent":
+        return Problem(p.field, p.code, "提交前需要先阅读并同意《个人信息保护告知书》，同意后回来点“提交备案”")
+    if p.field in ("id_number", "person_name"):
+        return Problem(p.field, p.code, "还缺办理人的实名信息（姓名和身份证号码），请在“我的”里补充后回来点“提交备案”")
+    return p
+
+
+def _side_cards(problems: list[Problem]) -> list[dict]:
+    out = []
+    fields = {p.field for p in problems}
+    if "privacy_consent" in fields:
+        out.append({"type": "card", "card": "consent_request", "method": "POST", "url": "/api/v1/consent"})
+    if fields & {"id_number", "person_name"}:
+        out.append({"type": "card", "card": "identity_request", "method": "PATCH", "url": "/api/v1/me"})
+    return out
+
+
+def handle_message(user: User, session_id: str, *, text: str | None = None, choice: str | None = None,
+                   sent_at: datetime | None = None) -> dict:
+    """One turn: understand, say back, write to the draft, ask for the next item."""
+    session = _get_session(user, session_id)
+    today = _today(sent_at)
+    state = dict(session.state or {})
+    filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
+    env = _env(user, state, filing, today)
+    _store(session, "user", text if text is not None else choice,
+           {"choice": choice} if choice is not None else None)
+
+    if choice is not None and dialog.is_choice(choice):
+        absorbed = dialog.absorb(state, env, choice=choice)
+    else:
+        message = text if text is not None else (choice or "")
+        u = understand(message, today, Context(state.get("expecting"), state))
+        absorbed = dialog.absorb(state, env, u=u, message=message)
+    state, replies = absorbed.state, absorbed.replies
+
+    if state.get("phase") != "done" and (absorbed.sync or filing is None):
+        filing, state = _sync(user, session, filing, state, absorbed.sync, replies)
+    if absorbed.command:
+        state = _command(user, session, filing, state, absorbed.command, env, replies)
+    env = _env(user, state, filing, today)
+    state, asked = dialog.prompt(state, env)
+    replies += asked
+
+    session.state = state
+    session.updated_at = now_utc()
+    _store(session, "assistant", None, {"replies": replies})
+    db.session.flush()
+    return _view(session, replies, filing)
+
+
+def load(user: User, session_id: str) -> dict:
+    """The current state and the (masked) message history."""
+    session = _get_session(user, session_id)
+    filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
+    rows = db.session.execute(db.select(ChatMessage).filter_by(session_id=session.id)
+                              .order_by(ChatMessage.id).limit(HISTORY_LIMIT)).scalars()
+    messages = [{"role": m.role, "text": m.text,
+                 "replies": (m.payload or {}).get("replies") if m.role == "assistant" else None,
+                 "created_at": m.created_at} for m in rows]
+    return {"session_id": session.id, "draft": _draft(session.state, filing),
+            "filing_id": session.filing_id, "expecting": (session.state or {}).get("asked"),
+            "messages": filings.plain(messages), "created_at": filings.plain(session.created_at),
+            "updated_at": filings.plain(session.updated_at)}

@@ -1,0 +1,107 @@
+"""The dialog without Flask: what is said back and asked next for a state and a message."""
+from __future__ import annotations
+
+from datetime import date
+
+from server.chat import dialog
+from server.chat.understand import Context, understand
+
+TODAY = date(2026, 11, 24)
+
+
+def turn(state, text=None, choice=None, env=None):
+    env = env or dialog.Env(today=TODAY, profile_name="张三", profile_phone_masked="138****8000")
+    if choice is not None:
+        absorbed = dialog.absorb(state, env, choice=choice)
+    else:
+        u = understand(text, TODAY, Context(state.get("expecting"), state))
+        absorbed = dialog.absorb(state, env, u=u, message=text)
+    state, asked = dialog.prompt(absorbed.state, env)
+    return state, absorbed.replies + asked, absorbed
+
+
+def values(replies):
+    return [o["value"] for r in replies if r["type"] == "options" for o in r["options"]]
+
+
+def words(replies):
+    return " ".join(r.get("text", "") for r in replies if r["type"] == "text")
+
+
+def test_says_back_in_plain_words_and_asks_next():
+    state, replies = dialog.prompt(dialog.new_state(), dialog.Env(today=TODAY))
+    assert state["asked"] == "insured"
+    state, replies, absorbed = turn(state, "医保在九江，要去厦门看病")
+    assert "江西省九江市" in words(replies) and "福建省厦门市" in words(replies)
+    assert "360400" not in words(replies)
+    assert state["asked"] == "scheme" and values(replies) == ["scheme:employee", "scheme:resident"]
+    assert absorbed.sync == {"insured_region_code": "360400", "visit_region_code": "350200"}
+
+
+def test_province_alone_asks_for_city_with_options():
+    state, _ = dialog.prompt(dialog.new_state(), dialog.Env(today=TODAY))
+    state, replies, _ = turn(state, "医保在九江")
+    state, replies, _ = turn(state, "去广东")
+    assert state["visit_region_code"] is None and state["asked"] == "visit"
+    assert "visit:440100" in values(replies) and "广东省" in words(replies)
+
+
+def test_question_on_the_way_repeats_the_pending_question():
+    state, _ = dialog.prompt(dialog.new_state(), dialog.Env(today=TODAY))
+    state, replies, _ = turn(state, "医保在九江，去厦门，职工医保")
+    assert state["asked"] == "filing_type"
+    state, replies, _ = turn(state, "没有备案能报销吗？")
+    assert "手工报销" in words(replies)
+    assert state["asked"] == "filing_type" and "type:referral" in values(replies)
+    types = next(r for r in replies if r["type"] == "options")["options"]
+    assert all(o.get("description") for o in types)  # a one-line explanation each
+
+
+def test_filing_type_after_two_failures_is_explained():
+    state, _ = dialog.prompt(dialog.new_state(), dialog.Env(today=TODAY))
+    state, _, _ = turn(state, "医保在九江，去厦门，职工医保")
+    state, _, _ = turn(state, "嗯")
+    state, replies, _ = turn(state, "啊")
+    assert "长期在外地生活" in words(replies) and "type:other_temporary" in values(replies)
+
+
+def test_phone_is_masked_in_state_and_sent_to_the_filing():
+    state = dialog.new_state()
+    state.update(asked="contact_phone", expecting="contact_phone")
+    state, replies, absorbed = turn(state, "13912345678")
+    assert state["contact_phone"] == "139****5678"
+    assert absorbed.sync["contact_phone"] == "13912345678"
+    assert "13912345678" not in str(state) and "13912345678" not in str(replies)
+
+
+def test_summary_then_change_and_same_province_refused():
+    state = dialog.new_state()
+    state.update(insured_region_code="360400", visit_region_code="350200", scheme="employee",
+                 filing_type="other_temporary", applicant="self", start_date="2026-11-25",
+                 end_date="2027-05-25", contact_name="张三", contact_phone="139****5678")
+    state, replies = dialog.prompt(state, dialog.Env(today=TODAY))
+    summary = next(r for r in replies if r.get("card") == "summary")
+    assert {f["label"]: f["value"] for f in summary["fields"]}["就医地"] == "福建省厦门市"
+    state, replies, _ = turn(state, choice="change:visit")
+    assert state["asked"] == "visit" and state["visit_region_code"] is None
+    state, replies, _ = turn(state, "南昌")
+    assert state["visit_region_code"] is None and "同一个省" in words(replies)
+    state, replies, _ = turn(state, "杭州")
+    assert state["visit_region_code"] == "330100" and state["asked"] == "confirm"
+
+
+def test_refused_values_from_the_filing_service_are_asked_again():
+    from server.errors import Problem
+
+    state = dialog.new_state()
+    state.update(start_date="2020-01-01", phase="confirm")
+    state, replies = dialog.reject(state, [Problem("start_date", "filing.start_date_too_early",
+                                                   "开始日期最早可以选2026年5月28日")])
+    assert state["start_date"] is None and state["phase"] == "collect"
+    assert "开始日期" in words(replies)
+
+
+def test_draft_always_has_every_field():
+    draft = dialog.draft_of(dialog.new_state(entry={"visit_region_code": "110000"}))
+    assert set(draft) == set(dialog.DRAFT_FIELDS)
+    assert draft["visit_region_name"] == "北京市" and draft["insured_region_code"] is None
