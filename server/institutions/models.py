@@ -16,6 +16,8 @@ class Institution(db.Model):
     __table_args__ = (
         Index("ix_institutions_region_rank", "region_code", "level_rank", "name"),
         Index("ix_institutions_province_rank", "province_code", "level_rank", "name"),
+        # Keyword searches without a place filter walk the whole directory in display order.
+        Index("ix_institutions_rank", "level_rank", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,3 +48,17 @@ class CounterCode(TimestampMixin, db.Model):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     counter_name: Mapped[str | None] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The mini-program code WeChat made for this counter, stored by content hash under
+    # UPLOAD_FOLDER/wxacode/ so it is fetched from WeChat once.
+    wxacode_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class InstitutionToken(db.Model):
+    """Inverted index of name character bigrams (协和, 华西 ...): a trigram index cannot serve
+    two-character keywords, so every distinct bigram of a name gets a posting row."""
+
+    __tablename__ = "institution_tokens"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    token: Mapped[str] = mapped_column(String(8), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,241 @@
+"""Counter QR codes, the entry they lead to, and filing verification at the counter.
+
+Use-case functions with their permission checks; they flush and leave the commit to the request.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from server.common.timeutil import now_utc, today_cn
+from server.errors import ApiError, Problem, validation_failed
+from server.extensions import db
+from server.institutions import qr
+from server.institutions.directory import mask_name
+from server.institutions.models import CounterCode, Institution
+from server.regions.catalogue import get_catalogue
+
+ENTRY_INVALID = "二维码无效或已过期，请向窗口工作人员索取新的二维码"
+ENTRY_REVOKED = "这个二维码已停用，请向窗口工作人员索取新的二维码"
+MINIPROGRAM_NAME = "国家异地就医备案"
+WXACODE_PAGE = "pages/entry/index"
+
+
+# --- entry -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EntryInfo:
+    institution: Institution
+    counter_code: CounterCode
+    region_code: str
+    region_name: str
+
+    def prefill(self) -> dict:
+        return {"visit_region_code": self.region_code, "visit_region_name": self.region_name,
+                "origin_institution_id": self.institution.id,
+                "origin_institution_name": self.institution.name}
+
+
+def token_for(code: CounterCode) -> str:
+    return qr.make_token(current_app.config["SECRET_KEY"], code.id)
+
+
+def entry_url(code: CounterCode) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/q/{token_for(code)}"
+
+
+def find_counter_code(token: str) -> CounterCode:
+    """The counter code a token names; 404 entry.invalid (unknown or forged), 410 entry.revoked."""
+    try:
+        code_id = qr.read_token(current_app.config["SECRET_KEY"], token)
+    except qr.BadToken:
+        raise ApiError(404, "entry.invalid", ENTRY_INVALID) from None
+    code = db.session.get(CounterCode, code_id)
+    if code is None:
+        raise ApiError(404, "entry.invalid", ENTRY_INVALID)
+    if code.revoked_at is not None:
+        raise ApiError(410, "entry.revoked", ENTRY_REVOKED)
+    return code
+
+
+def resolve_entry(token: str) -> EntryInfo:
+    """What a counter QR token leads to: the hospital, the counter, and its pooling region (the
+    visit place to prefill). Raises ApiError 404 entry.invalid / 410 entry.revoked."""
+    code = find_counter_code(token)
+    inst = db.session.get(Institution, code.institution_id)
+    region = get_catalogue().get(inst.region_code)
+    return EntryInfo(inst, code, region.code, region.name)
+
+
+def start_filing_from_entry(user, token: str, applicant="self"):
+    """A draft filing with the visit place filled; the hospital is recorded as where it started."""
+    from server.filing.service import create_draft
+
+    info = resolve_entry(token)
+    return create_draft(user, applicant=applicant,
+                        prefill={"visit_region_code": info.region_code},
+                        source="counter", origin_institution_id=info.institution.id)
+
+
+# --- counter codes -----------------------------------------------------------------------------------
+
+def get_institution(code: str) -> Institution:
+    inst = db.session.execute(select(Institution).where(Institution.code == code)).scalar_one_or_none()
+    if inst is None:
+        raise ApiError(404, "institution.not_found", "没有找到这家机构")
+    return inst
+
+
+def create_counter_code(institution: Institution, counter_name: str | None) -> CounterCode:
+    code = CounterCode(institution_id=institution.id, counter_name=(counter_name or "").strip() or None)
+    db.session.add(code)
+    db.session.flush()
+    return code
+
+
+def counter_code_for_staff(staff, code_id: int) -> CounterCode:
+    code = db.session.get(CounterCode, code_id)
+    # Another institution's code is answered like a missing one.
+    if code is None or code.institution_id != staff.institution_id:
+        raise ApiError(404, "counter_code.not_found", "没有找到这个二维码")
+    return code
+
+
+def revoke_counter_code(code: CounterCode) -> CounterCode:
+    if code.revoked_at is None:
+        code.revoked_at = now_utc()
+        db.session.flush()
+    return code
+
+
+def code_images(code: CounterCode) -> dict:
+    inst = db.session.get(Institution, code.institution_id)
+    url = entry_url(code)
+    return {"url": url, "png": lambda: qr.qr_png(url), "svg": lambda: qr.qr_svg(url),
+            "poster": lambda: qr.poster_png(url, inst.name, code.counter_name)}
+
+
+def wxacode_png(code: CounterCode) -> bytes:
+    """The mini-program code for this counter (scene = the same token), fetched from WeChat once
+    and kept on disk by content hash."""
+    from server.wechat import WeChatError, WeChatGateway, access_token
+
+    cfg = current_app.config
+    if not (cfg.get("WECHAT_APPID") and cfg.get("WECHAT_SECRET")):
+        raise ApiError(503, "wechat.not_configured", "未配置微信小程序，暂不能生成小程序码")
+    folder = Path(cfg["UPLOAD_FOLDER"]) / "wxacode"
+    if code.wxacode_sha256:
+        path = folder / f"{code.wxacode_sha256}.png"
+        if path.is_file():
+            return path.read_bytes()
+    try:
+        png = WeChatGateway.from_app().wxacode_unlimited(access_token(), token_for(code), WXACODE_PAGE)
+    except WeChatError:
+        raise ApiError(503, "wechat.unavailable", "微信服务暂时不可用，请稍后再试") from None
+    digest = hashlib.sha256(png).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.png"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(png)
+        tmp.replace(path)
+    code.wxacode_sha256 = digest
+    db.session.flush()
+    return png
+
+
+# --- verification at the counter -------------------------------------------------------------------
+
+VISIBLE_STATUSES_EXCLUDED = ("draft",)
+
+
+def _find_filing(*, voucher: str | None, filing_number: str | None, id_number: str | None,
+                 on_date: date):
+    from server.common.crypto import lookup_hash
+    from server.common.idnumbers import IdNumberError, validate_id_number
+    from server.filing import rules
+    from server.filing.models import Filing
+
+    if voucher:
+        from server.records.voucher import read_voucher
+
+        filing = db.session.get(Filing, read_voucher(voucher))
+    elif filing_number:
+        filing = db.session.execute(
+            select(Filing).where(Filing.number == filing_number.strip().upper())).scalar_one_or_none()
+        if filing is None:
+            filing = db.session.execute(
+                select(Filing).where(Filing.number == filing_number.strip())).scalar_one_or_none()
+    else:
+        try:
+            info = validate_id_number(id_number)
+        except IdNumberError as exc:
+            raise validation_failed([exc.to_problem("id_number")]) from None
+        digest = lookup_hash(info.number, current_app.config["DATA_KEY"])
+        candidates = list(db.session.execute(
+            select(Filing).where(Filing.person_id_hash == digest,
+                                 Filing.status.not_in(VISIBLE_STATUSES_EXCLUDED))
+            .order_by(Filing.submitted_at.desc(), Filing.id.desc())).scalars())
+        # The filing in force that day first, else the newest one so staff see why not.
+        filing = next((f for f in candidates if rules.covers(f, on_date)), None) or \
+            (candidates[0] if candidates else None)
+    if filing is None or filing.status in VISIBLE_STATUSES_EXCLUDED:
+        raise ApiError(404, "verify.not_found", "没有找到备案信息，请核对后重试")
+    return filing
+
+
+def verify_filing(staff, *, voucher: str | None = None, filing_number: str | None = None,
+                  id_number: str | None = None, admission_date: date | None = None) -> dict:
+    """What counter staff may see of a filing, and whether it covers the day; recorded in StaffAccess."""
+    from server.common.kv import hit_rate_limit
+    from server.filing import rules
+    from server.filing.models import StaffAccess
+
+    given = [k for k, v in (("voucher", voucher), ("filing_number", filing_number),
+                            ("id_number", id_number)) if v]
+    if len(given) != 1:
+        raise validation_failed([Problem(None, "verify.one_key",
+                                         "请扫描备案凭证，或填写备案编号、身份证号码中的一项")])
+    hit_rate_limit("verify", str(staff.id), current_app.config["RATE_LIMIT_VERIFY_PER_MINUTE"])
+    inst = db.session.get(Institution, staff.institution_id) if staff.institution_id else None
+    if inst is None:
+        raise ApiError(403, "verify.no_institution", "您的账号未绑定定点医疗机构")
+    on_date = admission_date or today_cn()
+    filing = _find_filing(voucher=voucher, filing_number=filing_number, id_number=id_number, on_date=on_date)
+    covered = rules.covers(filing, on_date)
+    status = rules.effective_status(filing.status, filing.filing_type, filing.end_date, on_date)
+    cat = get_catalogue()
+    insured, visit = cat.get(filing.insured_region_code or ""), cat.get(filing.visit_region_code or "")
+    ftype = rules.FILING_TYPES.get(filing.filing_type)
+    result = {
+        "filing_number": filing.number,
+        "person_name": mask_name(filing.person_name),
+        "person_id": filing.person_id_masked,
+        "insured_region_code": filing.insured_region_code,
+        "insured_region_name": insured.name if insured else None,
+        "visit_region_code": filing.visit_region_code,
+        "visit_region_name": visit.name if visit else None,
+        "filing_type": filing.filing_type,
+        "filing_type_label": ftype.label if ftype else None,
+        "start_date": filing.start_date.isoformat() if filing.start_date else None,
+        "end_date": filing.end_date.isoformat() if filing.end_date else None,
+        "status": status,
+        "status_label": rules.status_label(status),
+        "checked_date": on_date.isoformat(),
+        "covers": covered,
+        "message": (f"{on_date.isoformat()} 在备案有效期内，可直接结算" if covered
+                    else f"{on_date.isoformat()} 不在有效备案范围内，不能按此备案直接结算"),
+    }
+    detail = {"institution_code": inst.code, "institution_name": inst.name,
+              "staff_name": staff.display_name, "by": given[0],
+              "checked_date": on_date.isoformat(), "result": "covered" if covered else "not_covered"}
+    db.session.add(StaffAccess(staff_id=staff.id, filing_id=filing.id, action="verify", at=now_utc(),
+                               detail=json.dumps(detail, ensure_ascii=False)))
+    db.session.flush()
+    return result
