@@ -65,53 +65,22 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from server.extensions import api
-    from server import health, docs
+    from server import docs, health
     from server.accounts.routes import blp as auth_blp
+    from server.chat.routes import blp as chat_blp
+    from server.extensions import api
+    from server.filing.routes import blp as filing_blp
+    from server.institutions import pages
+    from server.institutions.routes import blp as institutions_blp
+    from server.records.routes import blp as records_blp
     from server.regions.routes import blp as regions_blp
+    from server.review.routes import blp as review_blp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
-    api.register_blueprint(auth_blp)
-    api.register_blueprint(regions_blp)
-    for module in _optional_blueprints():
-        api.register_blueprint(module.blp)
-    for module in _optional_plain_blueprints():
-        app.register_blueprint(module.bp)
-
-
-def _optional_blueprints():
-    """Feature blueprints; listed here so create_app stays the table of contents."""
-    import importlib
-
-    names = [
-        "server.filing.routes",
-        "server.review.routes",
-        "server.records.routes",
-        "server.chat.routes",
-        "server.institutions.routes",
-    ]
-    out = []
-    for name in names:
-        try:
-            out.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if not name.startswith(exc.name or '?'):
-                raise
-    return out
-
-
-def _optional_plain_blueprints():
-    import importlib
-
-    out = []
-    for name in ["server.institutions.pages"]:
-        try:
-            out.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if not name.startswith(exc.name or '?'):
-                raise
-    return out
+    app.register_blueprint(pages.bp)  # /q/<token>: the page a counter QR opens outside WeChat
+    for blp in (auth_blp, regions_blp, filing_blp, records_blp, review_blp, chat_blp, institutions_blp):
+        api.register_blueprint(blp)
 
 
 def register_request_hooks(app: Flask) -> None:
