@@ -122,10 +122,19 @@ _POOL_KINDS = ("municipality", "prefecture", "direct_county")
 class Gazetteer:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
-        self.places = catalogue.place_index()
+        self.places: dict[str, tuple[PlaceHit, ...]] = dict(catalogue.place_index())
+        with open(DATA_DIR / "places_extra.json", encoding="utf-8") as f:
+            for row in json.load(f)["places"]:
+                region = catalogue.get(row["region_code"])
+                if region is None:
+                    continue
+                hit = PlaceHit(row["surface"], row["kind"], region.code, region.province_code,
+                               region.code, row["place_name"])
+                self.places[row["surface"]] = self.places.get(row["surface"], ()) + (hit,)
         with open(DATA_DIR / "hospitals.json", encoding="utf-8") as f:
             data = json.load(f)
-        self.hospitals: dict[str, tuple[str, str]] = {}
+        # region None: a name several cities' hospitals share (中山医院), which locates nothing.
+        self.hospitals: dict[str, tuple[str | None, str]] = {}
         for row in data["hospitals"]:
             for name in row["names"]:
                 self.hospitals[name] = (row["region_code"], row["label"])
@@ -196,10 +205,14 @@ def _scan(text: str, gz: Gazetteer) -> list[_Mention]:
     i, n = 0, len(text)
     while i < n:
         found = None
+        skip = 0
         for length in range(min(gz.max_len, n - i), 1, -1):
             s = text[i:i + length]
             if s in gz.hospitals:
                 code, label = gz.hospitals[s]
+                if code is None:
+                    skip = length
+                    break
                 found = _Mention(i, i + length, s, hospital_region=code, hospital=label)
                 break
             hits = gz.places.get(s)
@@ -207,7 +220,7 @@ def _scan(text: str, gz: Gazetteer) -> list[_Mention]:
                 found = _Mention(i, i + length, s, hits=hits, stop=s in STOP_SURFACES)
                 break
         if found is None:
-            i += 1
+            i += skip or 1
             continue
         out.append(found)
         i = found.end
@@ -266,7 +279,19 @@ def _refine(text: str, raw: list[_Mention], gz: Gazetteer) -> list[_Mention]:
                 # 昆明延安医院, 上海的瑞金医院: a place name after a city is the hospital's own name.
                 continue
         out.append(m)
-    return [m for m in out if not m.stop]
+    return [m for m in out if not m.stop or _cued_stop(text, m, gz)]
+
+
+def _cued_stop(text: str, m: _Mention, gz: Gazetteer) -> bool:
+    """An everyday word that is also a prefecture's name (安康, 大同) is a place after a clear cue."""
+    if not any(gz.tier(h) == 3 for h in m.hits):
+        return False
+    before, _ = _clause(text, m.start, m.end)
+    if _INSURED_BEFORE.search(before) or _VISIT_LABEL_BEFORE.search(before):
+        return True
+    if _CORRECTION.search(text) and re.search(r"(?:是|改成|改为|换成)$", before):
+        return True  # 不是汉中，是安康
+    return bool(re.search(r"(?:去|到|转到|转去|回|来)$", before)) and len(before) <= 12
 
 
 def _resolve(m: _Mention, gz: Gazetteer) -> None:
@@ -300,11 +325,12 @@ WORKS_THERE = "在…工作"
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")
 
 _DISTRACT_BEFORE = re.compile(
-    r"(?<![回到])(?:老家|家乡|籍贯|出生地|祖籍|户籍|户口本?)(?:也|都|还|仍|仍然|一直)*(?:是|在|落在|属于)?(?:在)?$"
+    r"(?<![回到])(?:老家|家乡|籍贯|出生地|祖籍|户籍|户口本?)(?:也|都|还|仍|仍然|一直)*(?:是|在|属于)?(?:在)?$"
     r"|(?:出生在|出生于|生在|长在|出生|老家在)$|(?:不是|不是在|不去|不在|而不是|并不是|不想去)$")
 _DISTRACT_AFTER = re.compile(
     r"^(?:人(?!民)|籍|老乡|的?户口|的?户籍)"
     r"|^(?:那边|这边|那里|那儿|的医院)?(?:排不上|挂不上|去不了|不去了?|不行|没号|太远|看不了|不方便)"
+    r"|^(?:也|都)?(?:不对|错了|说错了|搞错了|写错了|弄错了)"
     r"|^(?:是|那是|呢是)?(?:我|他|她)?(?:的)?(?:弟弟|妹妹|哥哥|姐姐|朋友|同事|邻居|亲戚|表哥|表姐|表弟|表妹|堂哥|堂弟|同学)(?:要|想|打算|准备|去|在)")
 _INSURED_BEFORE = re.compile(
     r"(?:医保|社保|参保地?|参保城市|参保地区|投保地|缴费地|医保所属地|医保归属地|参保的地方|医保关系|医保卡|医疗保险|参保地方|医保所在地|统筹区)"
@@ -317,7 +343,7 @@ _HOMETOWN_AFTER = re.compile(r"^(?:是)?(?:我|我们|他|她)?的?(?:老家|家
 _LIVES_AT_BEFORE = re.compile(r"(?:住|家)[^，。,]{0,4}在$")
 _VISIT_BEFORE = re.compile(
     r"(?:去|到|回(?:到)?(?:老家|家乡)|(?<![后本原将未从带])来|往|赴|前往|转到|转去|转往|转至|回|回到|送到|送去|送往|派到|派往|派驻|"
-    r"调到|调往|迁到|迁往|迁去|迁至|落户到?|落户在|住在|住到|搬到|搬去|定居在?|常驻|长驻|驻|长住在?|"
+    r"调到|调往|迁到|迁往|迁去|迁至|迁在|落在|落到|落户到?|落户在|住在|住到|搬到|搬去|定居在?|常驻|长驻|驻|长住在?|"
     r"常住在?|(?<!居)住|飞到|飞去|跑到)了?$")
 _ZAI_BEFORE = re.compile(r"(?<!不)在$")
 _NOW_AT_BEFORE = re.compile(r"(?:人|现在|目前|正在|眼下)在$")
@@ -382,24 +408,30 @@ def _assign_role(text: str, m: _Mention) -> None:
 
 _NEG = r"(?:不是|并非|非|不算|没有|没|未|不)"
 _EMPLOYEE = re.compile(
-    r"职工|在职|单位(?:上)?的?医保|(?:单位|公司|厂里|工厂|厂子|企业|老板|用人单位)[^，。,]{0,8}?(?:交|缴|买|上)(?:的|了|医保|社保|$|[，。,])")
+    r"职工|在职|企业退休|公务员|事业单位|机关单位|单位(?:上)?的?医保|(?:单位|公司|厂里|工厂|厂子|企业|老板|用人单位)[^，。,]{0,8}?(?:交|缴|买|上)(?:纳|费)?(?:的|了|医保|社保|保险|$|[，。,])"
+    r"|(?:上班|工作|打工)(?:时|的时候)?(?:单位)?(?:交|缴|买|上)(?:的|了|着)?(?:社保|医保|五险|职工)")
 _RESIDENT = re.compile(
+    r"(?:我|他|她|孩子|老人)(?:是|还是)(?:在校)?(?:大|中|小)?学生|(?:我|他|她|老人)是农民|村里(?:交|缴|统一|收)|少儿|"
     r"城乡居民|城镇居民|居民(?:基本)?(?:医保|医疗|保险)|新农合|农合|合作医疗|学生医保|学生保险|少儿医保|大学生医保|城居保|居民的")
 _FLEXIBLE = re.compile(r"灵活就业|个体户|自由职业")
 
 _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
-    ("emergency", re.compile(r"急诊|抢救|急救|突发|突然(?:发病|晕倒|昏迷|犯病|病倒)|车祸|急病|急性|120|送进医院|被送|"
+    ("emergency", re.compile(r"急诊|抢救|急救|突发|发作|病发|犯病了?(?:住院|送)|病倒|突然(?:发病|晕倒|昏迷|犯病|病倒)|车祸|急病|急性|120|送进医院|被送|"
                               r"意外|摔伤|摔倒|摔骨折|昏迷|休克")),
-    ("referral", re.compile(r"转诊|转院")),
-    ("posted", re.compile(r"派我|派到|派遣|常驻异地|异地工作|派往|派驻|外派|被派|常驻|驻点|长驻|驻外|借调|派去|派过去|调派|单位派|公司派")),
+    ("referral", re.compile(r"转诊|转院|上转|转(?:到|去|往)?(?:上级|省级|省里的?|外地的?|省外的?|大)医院"
+                             r"|(?:医院|医生|大夫)[^，。,]{0,6}(?:让|建议|要求|叫|安排)[^，。,]{0,4}转")),
+    ("posted", re.compile(r"(?:单位|公司|集团|厂里|领导)[^，。,]{0,6}(?:安排|调)[^，。,]{0,8}(?:工作|上班|常驻|驻)|"
+                          r"调到[^，。,]{0,8}(?:工作|上班)|(?:分公司|子公司|项目部|办事处|分厂)(?:上班|工作|常驻|驻点)|"
+                          r"派出证明|异地工作证明|工作证明|派我|派到|派遣|常驻异地|异地工作|派往|派驻|外派|被派|常驻|驻点|长驻|驻外|借调|派去|派过去|调派|单位派|公司派")),
     ("self_go", re.compile(r"自己(?:想|要|打算)?(?:去|过去|回去|回|找|跑|来|看|开车)|自行(?:去|前往|就医)|探亲")),
     ("retired", re.compile(r"退休|离休|养老金")),
-    ("hukou_moved", re.compile(r"户口(?:已经|已|也|都|也已经|早就|早已|刚)?(?:迁|落|转|移)(?:回|到|去|过|来|了|至)|落户|迁户口")),
+    ("hukou_moved", re.compile(r"(?:户口|户籍)(?:本)?(?:已经|已|也|都|也已经|早就|早已|刚)?(?:迁|落|转|移)(?:回|到|去|过|来|了|至|往|在)|落户|迁户口")),
     ("resettle", re.compile(r"异地安置|安置备案|退休安置")),
     ("long_term_label", re.compile(r"长期居住备案|异地长期居住|长期居住的备案")),
     ("long_living", re.compile(
         r"长期居住|长期住|长住|常住|常年住|常年在|定居|养老|一直住|一直跟|这几年|好几年|几年了|多年|"
-        r"住了[^，。,]{0,2}年|长期在|以后就在|以后都在|跟(?:女儿|儿子|孩子|子女|儿女|我们|我)[^，。,]{0,4}住|"
+        r"住了[^，。,]{0,2}年|长期在|以后就在|以后都在|"
+        r"[跟和同](?:女儿|儿子|孩子|子女|儿女|我们|我)[^，。,]{0,4}(?:住|生活|过日子)|"
         r"随(?:女儿|儿子|子女|孩子|儿女)|投靠")),
     ("residence_permit", re.compile(r"居住证|居住证明")),
     ("wintering", re.compile(r"过冬|候鸟|避寒|猫冬")),
@@ -411,7 +443,7 @@ _NEGATED_FACT = {
     "residence_permit": re.compile(r"(?:没|没有|未|还没)(?:办|有)?[^，。,]{0,2}居住证"),
 }
 _HUKOU_NOT_MOVED = re.compile(
-    r"户口(?:还|也|都|仍|仍然|一直)*(?:没|没有|未|不|不用)(?:迁|落|转|动|移)|户口(?:也|都)?(?:还|仍|仍然|一直)(?:在|是)")
+    r"(?:户口|户籍)(?:还|也|都|仍|仍然|一直)*(?:没|没有|未|不|不用)(?:迁|落|转|动|移)|(?:户口|户籍)(?:也|都)?(?:还|仍|仍然|一直)(?:在|是)")
 _BARE_TYPE = (
     ("emergency", re.compile(r"急诊|抢救")),
     ("referral", re.compile(r"转诊|转院")),
@@ -505,16 +537,28 @@ _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _RELATIVE_DAYS = {"大后天": 3, "大前天": -3, "今天": 0, "今日": 0, "明天": 1, "明日": 1,
                   "后天": 2, "昨天": -1, "昨日": -1, "前天": -2}
+_UNIT = r"(?:天|日|周|个?星期|个?礼拜)"
+_UNIT_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7}
+
+
+def _days(g: dict) -> int | None:
+    n = _n(g.get("n") or g.get("n2"))
+    unit = (g.get("u") or g.get("u2") or "天").lstrip("个")
+    return n * _UNIT_DAYS[unit] if n is not None else None
+
+
 _DATE_PATTERNS = (
     ("ymd", re.compile(rf"(?P<y>\d{{4}}|[零〇一二三四五六七八九]{{4}})年(?P<m>{_NUM})月(?P<d>{_NUM})[日号]?")),
     ("rel_year", re.compile(rf"(?P<ry>今年|明年|后年)(?P<m>{_NUM})月(?P<d>{_NUM})[日号]?")),
     ("iso", re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")),
     ("rel_month", re.compile(rf"(?P<rel>下个?月|这个?月|本月|上个?月)(?P<d>{_NUM})[日号]")),
     ("md", re.compile(rf"(?P<m>{_NUM})月(?P<d>{_NUM})[日号]?")),
+    # 12.1 / 12/1 written as a date: only month-like and day-like numbers, never a decimal amount.
+    ("md", re.compile(r"(?<![\d.])(?P<m>1[0-2]|0?[1-9])[./](?P<d>[12]\d|3[01]|0?[1-9])(?![\d.%万元天斤度])[号日]?")),
     # Only an admission already under way dates back (已经住院三天了), not a planned stay (要住院三天).
-    ("in_hospital", re.compile(rf"(?:已经|已)(?:住院|入院|住进医院|住进去)(?:了)?(?P<n>{_NUM})天"
-                               rf"|(?:住院|入院|住进医院|住进去)(?:已经|都|有|了)*(?P<n2>{_NUM})天了")),
-    ("after_days", re.compile(rf"(?P<n>{_NUM})天(?:以后|之后|后)|过(?P<n2>{_NUM})天")),
+    ("in_hospital", re.compile(rf"(?:已经|已)(?:住院|入院|住进医院|住进去)(?:了)?(?P<n>{_NUM})(?P<u>{_UNIT})"
+                               rf"|(?:住院|入院|住进医院|住进去)(?:已经|都|有|了|快)*(?P<n2>{_NUM})(?P<u2>{_UNIT})了")),
+    ("after_days", re.compile(rf"(?P<n>{_NUM})(?P<u>{_UNIT})(?:以后|之后|后)|过(?P<n2>{_NUM})(?P<u2>{_UNIT})")),
     ("before_days", re.compile(rf"(?P<n>{_NUM})天(?:以前|之前|前)")),
     ("week", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
     ("rel_day", re.compile("|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)))),
@@ -575,10 +619,10 @@ def _resolve_date(kind: str, mt: re.Match, today: date, text: str) -> date | Non
         y = today.year + {"今年": 0, "明年": 1, "后年": 2}[g["ry"]]
         return _safe_date(y, m, d) if m and d else None
     if kind == "in_hospital":
-        n = _n(g["n"] or g["n2"])
+        n = _days(g)
         return today - timedelta(days=n) if n is not None else None
     if kind == "after_days":
-        n = _n(g["n"] or g["n2"])
+        n = _days(g)
         return today + timedelta(days=n) if n is not None else None
     if kind == "before_days":
         n = _n(g["n"])
@@ -722,6 +766,10 @@ def _fill_regions(u: Understanding, mentions: list[_Mention], values: Mapping[st
                   expecting: str | None, gz: Gazetteer) -> None:
     negated = {c for m in mentions if m.role == "other" for c in m.codes}
     neutral = [m for m in mentions if m.role is None and m.reason != "study"]
+    # 新疆……石河子: a province said before a city inside it adds nothing to the city.
+    neutral = [m for m in neutral if not (m.is_province and any(
+        n is not m and not n.is_province and _region_province(n.codes[0], gz) == m.codes[0]
+        for n in neutral))]
 
     # Bare or corrected names without a cue go to the slot the dialog asked for or the one corrected.
     if neutral:
