@@ -35,6 +35,8 @@ class Config:
         self.WECHAT_APPID = env.get("WECHAT_APPID", "")
         self.WECHAT_SECRET = env.get("WECHAT_SECRET", "")
         self.WECHAT_API_BASE = env.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+        # Only for the benchmark's fake WeChat: plain http, and only to a loopback address.
+        self.WECHAT_API_BASE_ALLOW_HTTP = _bool("WECHAT_API_BASE_ALLOW_HTTP", False)
         self.WECHAT_TIMEOUT = float(env.get("WECHAT_TIMEOUT", "5"))
         self.WECHAT_VERIFY_FILES = env.get("WECHAT_VERIFY_FILES", "")  # "name=content;name2=content2"
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -71,9 +73,16 @@ class Config:
             out.append("DEV_LOGIN_ENABLED must be off in production")
         if not (self.WECHAT_APPID and self.WECHAT_SECRET):
             out.append("WECHAT_APPID and WECHAT_SECRET are required in production")
-        if not self.WECHAT_API_BASE.startswith("https://"):
+        if not self.WECHAT_API_BASE.startswith("https://") and not self._loopback_http_allowed():
             out.append("WECHAT_API_BASE must be an https URL in production")
         return out
+
+    def _loopback_http_allowed(self) -> bool:
+        from urllib.parse import urlparse
+
+        url = urlparse(self.WECHAT_API_BASE)
+        return (self.WECHAT_API_BASE_ALLOW_HTTP and url.scheme == "http"
+                and url.hostname in {"127.0.0.1", "localhost", "::1"})
 
 
 class TestConfig(Config):

@@ -132,8 +132,7 @@ def start_session(user: User, entry: str | None = None) -> dict:
     db.session.flush()
     _store(session, "assistant", None, {"replies": replies})
     db.session.flush()
-    # "id" repeats session_id for clients (the benchmark script) that read it by that name.
-    return {**_view(session, replies, None), "id": session.id}
+    return _view(session, replies, None)
 
 
 def _sync(user: User, session: ChatSession, filing: Filing | None, state: dict, values: dict,
