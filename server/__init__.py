@@ -91,7 +91,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _fresh_identity():
         # g lives on the app context, which a test may hold across requests: identity is per request.
-        for name in ("auth_token", "user", "staff"):
+        for name in ("auth_token", "user", "staff", "token_user", "token_staff"):
             g.pop(name, None)
 
     @app.after_request

@@ -38,3 +38,12 @@ def test_unknown_region_is_404_envelope(client):
     bad_query = client.get("/api/v1/regions?purpose=nope")
     assert bad_query.status_code == 422
     assert bad_query.json["error"]["details"][0]["field"] == "purpose"
+
+
+def test_cascade_is_cacheable(client):
+    first = client.get("/api/v1/regions")
+    assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
+    again = client.get("/api/v1/regions", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    insured = client.get("/api/v1/regions?purpose=insured")
+    assert insured.headers["ETag"] != first.headers["ETag"]

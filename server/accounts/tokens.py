@@ -11,11 +11,20 @@ from functools import wraps
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, Signer
+from sqlalchemy import bindparam, select
 
 from server.accounts.models import AuthToken, StaffAccount, User
 from server.common.timeutil import now_utc
 from server.errors import ApiError
 from server.extensions import db
+
+
+# One query for the token and whoever holds it, built once: it runs on every authenticated request.
+_TOKEN_LOOKUP = (
+    select(AuthToken, User, StaffAccount)
+    .outerjoin(User, AuthToken.user_id == User.id)
+    .outerjoin(StaffAccount, AuthToken.staff_id == StaffAccount.id)
+    .where(AuthToken.id == bindparam("token_id")))
 
 
 def _signer() -> Signer:
@@ -44,11 +53,13 @@ def _load_token() -> AuthToken:
         token_id = _signer().unsign(header[7:].strip()).decode()
     except BadSignature:
         raise ApiError(401, "auth.invalid_token", "登录信息无效，请重新登录") from None
-    record = db.session.get(AuthToken, token_id)
-    if record is None or record.revoked_at is not None:
+    row = db.session.execute(_TOKEN_LOOKUP, {"token_id": token_id}).first()
+    if row is None or row[0].revoked_at is not None:
         raise ApiError(401, "auth.invalid_token", "登录信息无效，请重新登录")
+    record, user, staff = row
     if record.expires_at <= now_utc():
         raise ApiError(401, "auth.token_expired", "登录已过期，请重新登录")
+    g.token_user, g.token_staff = user, staff
     return record
 
 
@@ -61,16 +72,16 @@ def current_token() -> AuthToken:
 def current_user() -> User:
     if "user" not in g:
         token = current_token()
-        if token.user_id is None:
+        if token.user_id is None or g.token_user is None:
             raise ApiError(403, "auth.user_only", "此功能需要用微信登录使用")
-        g.user = db.session.get(User, token.user_id)
+        g.user = g.token_user
     return g.user
 
 
 def current_staff() -> StaffAccount:
     if "staff" not in g:
-        token = current_token()
-        staff = db.session.get(StaffAccount, token.staff_id) if token.staff_id else None
+        current_token()
+        staff = g.token_staff
         if staff is None:
             raise ApiError(403, "auth.staff_only", "此功能仅限工作人员使用")
         if not staff.active:

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+import json
+from functools import lru_cache
+
+from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
@@ -56,18 +61,32 @@ class RegionDetailSchema(RegionSchema):
 @blp.response(200)
 def list_regions(args):
     """省→市级联（参保地含省本级）；带 q 时按名称、简称、别名或下属区县搜索"""
-    cat = get_catalogue()
     insured = args["purpose"] == "insured"
     if args.get("q"):
-        hits = cat.search(args["q"], include_insured_only=insured)
+        hits = get_catalogue().search(args["q"], include_insured_only=insured)
         return {"items": RegionSchema(many=True).dump(hits)}
+    body, etag = _cascade(insured)
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    resp = Response(body, mimetype="application/json")
+    resp.set_etag(etag)
+    # The catalogue changes only with a release: clients and proxies may keep it for a day.
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@lru_cache(maxsize=2)
+def _cascade(insured: bool) -> tuple[bytes, str]:
+    """The whole cascade rendered once per process: it is read-only reference data."""
+    cat = get_catalogue()
     provinces = []
     for province in cat.provinces():
         row = RegionSchema().dump(province)
         row["regions"] = RegionSchema(many=True).dump(
             cat.pooling_regions(province.code, include_insured_only=insured))
         provinces.append(row)
-    return {"provinces": provinces}
+    body = json.dumps({"provinces": provinces}, ensure_ascii=False, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()[:32]
 
 
 @blp.get("/<code>")
