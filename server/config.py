@@ -58,6 +58,13 @@ class Config:
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+        self.API_SPEC_OPTIONS = {
+            "info": {"description": "跨省异地就医备案小程序后端。除登录、地区、机构查询外，接口需要 "
+                                    "`Authorization: Bearer <token>`。错误统一为 "
+                                    "`{\"error\": {\"code\", \"message\", \"details\"}}`。"},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        }
         self.JSON_AS_ASCII = False
 
     def problems(self) -> list[str]:
