@@ -88,3 +88,9 @@ def test_production_refuses_dev_login(monkeypatch):
     cfg = Config()
     assert cfg.problems() == []
     assert cfg.DEV_LOGIN_ENABLED is False
+
+
+def test_openapi_document_is_valid(client):
+    from openapi_spec_validator import validate
+
+    validate(client.get("/api/v1/openapi.json").json)

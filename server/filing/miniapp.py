@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from server.filing import schemas
+from server.filing.schemas import MINIAPP_META
 
 _TYPES = {fields.String: "string", fields.Date: "date", fields.Boolean: "boolean",
           fields.Integer: "integer", schemas.ApplicantField: "string|integer"}
@@ -34,7 +35,7 @@ def _validation(field: fields.Field) -> dict:
                 out["max_length"] = v.max
         elif isinstance(v, validate.OneOf):
             out["one_of"] = list(v.choices)
-    meta = field.metadata
+    meta = field.metadata.get(MINIAPP_META, {})
     for key in ("pattern", "min_from"):
         if key in meta:
             out[key] = meta[key]
@@ -46,7 +47,7 @@ def _validation(field: fields.Field) -> dict:
 def describe_fields(schema: Schema) -> list[dict]:
     out = []
     for name, field in schema.fields.items():
-        meta = field.metadata
+        meta = field.metadata.get(MINIAPP_META, {})
         if not meta.get("label"):
             continue
         item = {"name": name, "type": _type_of(field), "widget": meta.get("widget", "text"),

@@ -47,14 +47,20 @@ def _visit_region(value: str) -> None:
 
 def _meta(label: str, widget: str, *, required: bool | str = False, options: str | None = None,
           hint: str | None = None, **extra) -> dict:
-    """`required`: True, False, or a condition the page evaluates (e.g. "group == long_term")."""
+    """`required`: True, False, or a condition the page evaluates (e.g. "group == long_term").
+
+    Kept under an `x-miniapp` vendor key so the OpenAPI document stays valid (a property may not
+    carry `required` itself); the label doubles as the property's OpenAPI description."""
     out = {"label": label, "widget": widget, "required": required}
     if options:
         out["options_endpoint"] = options
     if hint:
         out["hint"] = hint
     out.update(extra)
-    return out
+    return {"description": label, MINIAPP_META: out}
+
+
+MINIAPP_META = "x-miniapp"
 
 
 # --- consent and family members --------------------------------------------------------------------
