@@ -596,12 +596,12 @@ def p_search_kw2(ctx: Ctx) -> RequestList:
     """A two-character keyword across the whole country (协和 / 华西 / 同济)."""
     words = ["%E5%8D%8F%E5%92%8C", "%E5%8D%8E%E8%A5%BF", "%E5%90%8C%E6%B5%8E"]
     ctx.probe("GET", "/api/v1/institutions")
-    return RequestList([("GET", f"/api/v1/institutions?q={w}", "", "") for w in words])
+    return RequestList([("GET", f"/api/v1/institutions?keyword={w}", "", "") for w in words])
 
 
 def p_search_kw_region(ctx: Ctx) -> RequestList:
     """A common keyword inside one city (人民医院), hospitals only."""
-    return _search_list(ctx, lambda r: f"region={r.code}&q=%E4%BA%BA%E6%B0%91%E5%8C%BB%E9%99%A2&kind=hospital")
+    return _search_list(ctx, lambda r: f"region={r.code}&keyword=%E4%BA%BA%E6%B0%91%E5%8C%BB%E9%99%A2&kind=hospital")
 
 
 def p_records(ctx: Ctx) -> RequestList:

@@ -197,6 +197,7 @@ def upgrade():
         batch_op.create_index('ix_filings_owner_created', ['owner_id', 'created_at'], unique=False)
         batch_op.create_index('ix_filings_person_status', ['person_id_hash', 'status'], unique=False)
         batch_op.create_index('ix_filings_review_queue', ['status', 'review_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_filings_superseded_by_id'), ['superseded_by_id'], unique=False)
 
     op.create_table('chat_sessions',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -303,6 +304,7 @@ def downgrade():
     op.drop_table('chat_sessions')
     with op.batch_alter_table('filings', schema=None) as batch_op:
         batch_op.drop_index('ix_filings_review_queue')
+        batch_op.drop_index(batch_op.f('ix_filings_superseded_by_id'))
         batch_op.drop_index('ix_filings_person_status')
         batch_op.drop_index('ix_filings_owner_created')
         batch_op.drop_index(batch_op.f('ix_filings_insured_region_code'))

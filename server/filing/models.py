@@ -54,7 +54,8 @@ class Filing(TimestampMixin, db.Model):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     proof_due_date: Mapped[date | None] = mapped_column(Date)
     proof_supplied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"))
+    # Indexed: a record's detail looks up the filing it replaced (WHERE superseded_by_id = id).
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     events: Mapped[list["FilingEvent"]] = relationship(

@@ -10,6 +10,7 @@ import binascii
 import hashlib
 import hmac
 import io
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -123,6 +124,34 @@ def qr_png(url: str, box_size: int = 8) -> bytes:
     buf = io.BytesIO()
     _qr_image(url, box_size).save(buf, "PNG", optimize=False)
     return buf.getvalue()
+
+
+QR_PNG_VERSION = "v1"  # bump when qr_png's output changes: the cache keys and ETags change with it
+
+
+def qr_png_etag(url: str) -> str:
+    """The ETag of qr_png(url): the image depends on the URL (and the renderer) only."""
+    return hashlib.sha256(f"qr-png-{QR_PNG_VERSION}\n{url}".encode()).hexdigest()
+
+
+def qr_png_cached(url: str, folder: str) -> tuple[bytes, str]:
+    """qr_png(url) rendered once and kept under folder/qrcache/<etag>.png (the name is a hash, so
+    the URL's token is not on disk in clear); returns (png, etag)."""
+    etag = qr_png_etag(url)
+    path = Path(folder) / "qrcache" / f"{etag}.png"
+    try:
+        return path.read_bytes(), etag
+    except FileNotFoundError:
+        pass
+    data = qr_png(url)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{etag}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+    except OSError:
+        pass  # a read-only or full disk only costs the rendering next time
+    return data, etag
 
 
 def qr_svg(url: str) -> bytes:

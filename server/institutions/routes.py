@@ -1,7 +1,7 @@
 """HTTP: directory search, 开通情况, counter QR codes, the entry a code leads to, counter verification."""
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
@@ -12,6 +12,7 @@ from server.institutions import search as directory_search
 from server.institutions import service
 from server.institutions.directory import CHRONIC_DISEASES, KINDS, LEVELS, SETTLEMENTS
 from server.institutions.models import CounterCode
+from server.institutions.qr import qr_png_cached, qr_png_etag
 from server.institutions.search import SearchInputError, to_dict
 
 blp = Blueprint("institutions", __name__, url_prefix="/api/v1", description="定点医药机构、窗口二维码与核验")
@@ -175,9 +176,25 @@ def _image(code_id: int, kind: str) -> Response:
     if kind == "wxacode":
         return Response(service.wxacode_png(code), mimetype="image/png")
     images = service.code_images(code)
+    if kind == "png":
+        return _cached_png(images["url"])
     if kind == "svg":
         return Response(images["svg"](), mimetype="image/svg+xml")
     return Response(images[kind](), mimetype="image/png")
+
+
+def _cached_png(url: str) -> Response:
+    """The code's PNG never changes for a URL: rendered once to disk, revalidated by ETag (after the
+    staff and institution checks, which a 304 does not skip)."""
+    etag = qr_png_etag(url)
+    if etag in request.if_none_match:
+        resp = Response(status=304)
+    else:
+        data, etag = qr_png_cached(url, current_app.config["UPLOAD_FOLDER"])
+        resp = Response(data, mimetype="image/png")
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "private, max-age=86400"
+    return resp
 
 
 @blp.get("/staff/counter-codes/<int:code_id>.png")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from server.errors import Problem
 from server.extensions import db
@@ -58,9 +58,15 @@ def place_filter(code: str):
     return Institution.region_code == pool.code
 
 
+# Built once: a keyword search runs it once per bigram, and building it cost more than running it.
+_POSTING_COUNT = select(func.count()).select_from(
+    select(InstitutionToken.token).where(InstitutionToken.token == bindparam("token"))
+    .limit(bindparam("cap")).subquery())
+
+
 def _posting_count(token: str, cap: int) -> int:
-    sub = select(InstitutionToken.token).where(InstitutionToken.token == token).limit(cap + 1).subquery()
-    return db.session.execute(select(func.count()).select_from(sub)).scalar_one()
+    """Postings of a bigram, counted up to cap + 1 (enough to tell rare from common)."""
+    return db.session.execute(_POSTING_COUNT, {"token": token, "cap": cap + 1}).scalar_one()
 
 
 def search(*, region: str | None = None, keyword: str | None = None, kind: str | None = None,

@@ -115,10 +115,13 @@ def revoke_counter_code(code: CounterCode) -> CounterCode:
 
 
 def code_images(code: CounterCode) -> dict:
-    inst = db.session.get(Institution, code.institution_id)
     url = entry_url(code)
-    return {"url": url, "png": lambda: qr.qr_png(url), "svg": lambda: qr.qr_svg(url),
-            "poster": lambda: qr.poster_png(url, inst.name, code.counter_name)}
+
+    def poster() -> bytes:
+        inst = db.session.get(Institution, code.institution_id)  # only the poster shows its name
+        return qr.poster_png(url, inst.name, code.counter_name)
+
+    return {"url": url, "png": lambda: qr.qr_png(url), "svg": lambda: qr.qr_svg(url), "poster": poster}
 
 
 def wxacode_png(code: CounterCode) -> bytes:

@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from server.accounts.tokens import current_user, user_required
 from server.common.schemas import StrictSchema
 from server.errors import ApiError, Problem
-from server.institutions.qr import qr_png
+from server.institutions.qr import qr_png_cached
 from server.records import service
 from server.records.voucher import make_voucher
 
@@ -56,7 +56,7 @@ def list_records(args):
 @user_required
 def get_record(filing_id):
     """备案详情：申请内容、材料、承诺书、进度"""
-    return _detail(service.filing_for_user(current_user(), filing_id))
+    return service.detail_for_user(current_user(), filing_id)
 
 
 @blp.get("/records/<int:filing_id>/documents/<int:doc_id>")
@@ -159,6 +159,8 @@ def voucher(filing_id):
 def voucher_png(filing_id):
     """备案凭证二维码（内容为凭证码）"""
     filing = _voucher_filing(filing_id)
-    resp = Response(qr_png(make_voucher(filing)), mimetype="image/png")
+    # The image of a voucher never changes (the token names the filing only): rendered once to disk.
+    data, _ = qr_png_cached(make_voucher(filing), current_app.config["UPLOAD_FOLDER"])
+    resp = Response(data, mimetype="image/png")
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

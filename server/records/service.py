@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from server.accounts.models import FamilyMember, StaffAccount, User
 from server.common.idnumbers import PhoneNumberError, validate_mobile
@@ -18,7 +19,7 @@ from server.errors import ApiError, Problem, not_found, validation_failed
 from server.extensions import db
 from server.filing import rules
 from server.filing.events import SYSTEM, Actor, record_event
-from server.filing.models import Filing, FilingDocument, StaffAccess
+from server.filing.models import Filing, FilingDocument, FilingEvent, StaffAccess
 from server.regions.catalogue import get_catalogue
 from server.regions.policy import policy_for
 
@@ -84,6 +85,38 @@ def filing_for_user(user: User, filing_id: int) -> Filing:
     return filing
 
 
+def _detail_query():
+    older = aliased(Filing)
+    replaces = select(older.id).where(older.superseded_by_id == Filing.id).limit(1).scalar_subquery()
+    return (select(Filing, replaces, FamilyMember.relation)
+            .outerjoin(FamilyMember, FamilyMember.id == Filing.family_member_id)
+            .where(Filing.id == bindparam("filing_id"), Filing.owner_id == bindparam("owner_id")))
+
+
+# Built once: constructing them costs more than running them. Events and documents are read as
+# plain rows (the attributes detail() uses), cheaper than loading ORM objects for a read-only view.
+_DETAIL_QUERY = _detail_query()
+_EVENTS_QUERY = (select(FilingEvent.id, FilingEvent.at, FilingEvent.action, FilingEvent.actor_kind,
+                        FilingEvent.to_status, FilingEvent.note)
+                 .where(FilingEvent.filing_id == bindparam("filing_id")).order_by(FilingEvent.id))
+_DOCUMENTS_QUERY = (select(FilingDocument.id, FilingDocument.kind, FilingDocument.doc_code, FilingDocument.mime,
+                           FilingDocument.size, FilingDocument.created_at, FilingDocument.removed_at)
+                    .where(FilingDocument.filing_id == bindparam("filing_id")).order_by(FilingDocument.id))
+
+
+def detail_for_user(user: User, filing_id: int, today: date | None = None) -> dict:
+    """`detail` of the user's filing in five queries (with verifications): the filing row carries the
+    id of the filing it replaced and the family relation; events and documents come in one query each."""
+    row = db.session.execute(_DETAIL_QUERY, {"filing_id": filing_id, "owner_id": user.id}).first()
+    if row is None:
+        raise not_found("filing", "没有找到这条备案")
+    filing, replaces_id, relation = row
+    params = {"filing_id": filing.id}
+    return detail(filing, today, known={"replaces_id": replaces_id, "relation": relation,
+                                        "events": db.session.execute(_EVENTS_QUERY, params).all(),
+                                        "documents": db.session.execute(_DOCUMENTS_QUERY, params).all()})
+
+
 def _user_actor(user: User) -> Actor:
     return Actor("user", user.id)
 
@@ -110,9 +143,12 @@ def list_records(user: User, *, person: str | None = None, page: int = 1, per_pa
         if not person.isdigit():
             raise validation_failed([Problem("person", "records.person_invalid", "请选择要查看的人")])
         query = query.where(Filing.family_member_id == int(person))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(query.order_by(Filing.created_at.desc(), Filing.id.desc())
                               .limit(per_page).offset((page - 1) * per_page)).all()
+    if page == 1 and len(rows) < per_page:
+        total = len(rows)  # the whole list fits on the first page: no count query
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return RecordPage(list(rows), total, page, per_page)
 
 
@@ -169,9 +205,10 @@ def _document(filing: Filing, doc: FilingDocument) -> dict:
             "url": f"/api/v1/records/{filing.id}/documents/{doc.id}"}
 
 
-def timeline(filing: Filing) -> list[dict]:
+def timeline(filing: Filing, events=None) -> list[dict]:
+    """`events`: the filing's events already read (rows with the same attributes)."""
     out = []
-    for ev in sorted(filing.events, key=lambda e: (e.at, e.id)):
+    for ev in sorted(filing.events if events is None else events, key=lambda e: (e.at, e.id)):
         if ev.action in HIDDEN_ACTIONS:
             continue
         out.append({"at": iso_cn(ev.at), "action": ev.action, "label": _label(ACTION_LABELS, ev.action),
@@ -181,16 +218,26 @@ def timeline(filing: Filing) -> list[dict]:
     return out
 
 
+_VERIFICATIONS_QUERY = None
+
+
+def _verifications_query():
+    global _VERIFICATIONS_QUERY
+    if _VERIFICATIONS_QUERY is None:
+        from server.institutions.models import Institution
+
+        _VERIFICATIONS_QUERY = (
+            select(StaffAccess.at, Institution.name)
+            .join(StaffAccount, StaffAccount.id == StaffAccess.staff_id)
+            .outerjoin(Institution, Institution.id == StaffAccount.institution_id)
+            .where(StaffAccess.filing_id == bindparam("filing_id"), StaffAccess.action == "verify")
+            .order_by(StaffAccess.at.desc()))
+    return _VERIFICATIONS_QUERY
+
+
 def verifications(filing: Filing) -> list[dict]:
     """Counter checks of this filing, as the person should see them (which hospital, when)."""
-    from server.institutions.models import Institution
-
-    rows = db.session.execute(
-        select(StaffAccess.at, Institution.name)
-        .join(StaffAccount, StaffAccount.id == StaffAccess.staff_id)
-        .outerjoin(Institution, Institution.id == StaffAccount.institution_id)
-        .where(StaffAccess.filing_id == filing.id, StaffAccess.action == "verify")
-        .order_by(StaffAccess.at.desc())).all()
+    rows = db.session.execute(_verifications_query(), {"filing_id": filing.id}).all()
     out = []
     for at, name in rows:
         local = to_cn(at)
@@ -212,18 +259,23 @@ def cancel_state(filing: Filing, today: date) -> dict:
             "message": None if allowed else rules.cancel_lock_message(unlocked_on)}
 
 
-def detail(filing: Filing, today: date | None = None) -> dict:
+def detail(filing: Filing, today: date | None = None, *, known: dict | None = None) -> dict:
+    """`known`: replaces_id, relation, events and documents already read (detail_for_user)."""
     today = today or today_cn()
     out = summary(filing, today)
-    letter = next((d for d in filing.documents if d.kind == "letter" and d.removed_at is None), None)
+    documents = known["documents"] if known else filing.documents
+    letter = next((d for d in documents if d.kind == "letter" and d.removed_at is None), None)
     pending = filing.status == "pending_review"
     due_day = None
     if pending and filing.review_due_at is not None:
         due_day = (to_cn(filing.review_due_at) - timedelta(seconds=1)).date()
-    family = db.session.get(FamilyMember, filing.family_member_id) if filing.family_member_id else None
+    if known is None:
+        family = db.session.get(FamilyMember, filing.family_member_id) if filing.family_member_id else None
+        known = {"relation": family.relation if family else None, "events": None,
+                 "replaces_id": db.session.scalar(select(Filing.id).where(Filing.superseded_by_id == filing.id))}
     out.update({
         "person_id_masked": filing.person_id_masked,
-        "relation": family.relation if family else None,
+        "relation": known["relation"],
         "scheme": filing.scheme,
         "scheme_label": rules.SCHEMES.get(filing.scheme or ""),
         "contact_name": filing.contact_name,
@@ -238,12 +290,11 @@ def detail(filing: Filing, today: date | None = None) -> dict:
         "review_due_at": iso_cn(filing.review_due_at) if pending else None,
         "review_due_message": f"预计{_fmt(due_day)}前完成审核" if due_day else None,
         "superseded_by_id": filing.superseded_by_id,
-        "replaces_id": db.session.scalar(select(Filing.id).where(Filing.superseded_by_id == filing.id)),
-        "documents": [_document(filing, d) for d in filing.documents
-                      if d.removed_at is None and d.kind == "proof"],
+        "replaces_id": known["replaces_id"],
+        "documents": [_document(filing, d) for d in documents if d.removed_at is None and d.kind == "proof"],
         "letter": _document(filing, letter) if letter else None,
         "proof": proof_state(filing, today),
-        "timeline": timeline(filing),
+        "timeline": timeline(filing, known["events"]),
         "verifications": verifications(filing),
         "cancel": cancel_state(filing, today) if filing.filing_type else None,
         "can_withdraw": filing.status in WITHDRAWABLE,
