@@ -26,3 +26,22 @@ ensure_env() {
   export FLASK_APP=server.wsgi
   cd "$ROOT"
 }
+
+# wrk, the benchmark's load generator, comes from the system's packages (Debian: apt-get).
+# strict=1: fail when it cannot be installed (scripts/bench); otherwise just say so (scripts/test,
+# whose benchmark smoke test then reports itself skipped).
+ensure_wrk() {
+  local strict="${1:-0}"
+  command -v wrk >/dev/null 2>&1 && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "Installing wrk (the benchmark's load generator)" >&2
+    { $sudo apt-get install -y -qq wrk >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq wrk >/dev/null 2>&1; }; } || true
+  fi
+  command -v wrk >/dev/null 2>&1 && return 0
+  echo "wrk could not be installed" >&2
+  [ "$strict" = 1 ] && return 1
+  return 0
+}
