@@ -3,7 +3,7 @@ counter QR, masking, ownership, and a session continued by a second app instance
 from __future__ import annotations
 
 from server import create_app
-from server.chat.models import ChatMessage
+from server.chat.models import ChatMessage, ChatSession
 from server.config import TestConfig
 from server.filing.models import Filing
 from server.institutions import qr
@@ -169,3 +169,141 @@ def test_two_app_instances_continue_one_session(client, app):
         from server.extensions import db as _db
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_new_user_files_entirely_in_the_chat(client, db):
+    """No profile, no consent: the privacy notice, the name and the ID number are asked in the chat."""
+    from datetime import date
+
+    from server.common.idnumbers import mask_id
+    from tests.helpers_filing import resident_id
+
+    headers = login(client, "openid-chat-new")
+    id_number = resident_id("360402", date(1958, 4, 9), 31)
+    start = client.post("/api/v1/chat/sessions", json={}, headers=headers).json
+    sid = start["session_id"]
+    notice = card(start, "privacy_notice")
+    assert notice["version"] and notice["text"] and notice["url"] == "/api/v1/consent"
+    assert option_values(start) == ["consent:accept", "consent:decline"]
+    # Declining is explained and the notice offered again; nothing is filed.
+    body = say(client, headers, sid, choice="consent:decline")
+    assert "没法继续" in texts(body) and card(body, "privacy_notice")
+    assert body["filing_id"] is None
+    body = say(client, headers, sid, "同意")
+    assert body["filing_id"] and "告知书" in texts(body)
+    assert not card(body, "privacy_notice")
+    body = say(client, headers, sid, "我想办异地就医备案")
+    assert "参保" in texts(body)
+    body = say(client, headers, sid, "医保在九江，职工医保")
+    body = say(client, headers, sid, "去杭州看病")
+    body = say(client, headers, sid, choice="type:other_temporary")
+    body = say(client, headers, sid, choice="applicant:self")
+    body = say(client, headers, sid, "还没有")
+    body = say(client, headers, sid, "明天")
+    assert body["draft"]["start_date"] == "2026-11-25"
+    assert "姓名" in texts(body) and not card(body, "privacy_notice")
+    body = say(client, headers, sid, "我叫王秀英")
+    assert "身份证号码" in texts(body)
+    # A wrong number: said simply, asked again; after two, the profile page is offered too.
+    bad = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")
+    body = say(client, headers, sid, bad)
+    assert "校验不通过" in texts(body) and not card(body, "identity_request")
+    body = say(client, headers, sid, "12345")
+    assert "18位" in texts(body) and card(body, "identity_request")
+    body = say(client, headers, sid, f"{id_number[:6]} {id_number[6:14]} {id_number[14:]}")
+    assert mask_id(id_number) in texts(body)
+    assert "contact_name:王秀英" in option_values(body)
+    body = say(client, headers, sid, choice="contact_name:王秀英")
+    body = say(client, headers, sid, "13912345678")
+    assert card(body, "summary")
+    body = say(client, headers, sid, choice="confirm")
+    body = say(client, headers, sid, choice="notice:accept")
+    body = say(client, headers, sid, choice="submit")
+    result = card(body, "result")
+    assert result and result["filing_number"] and body["draft"]["status"] == "approved"
+    me = client.get("/api/v1/me", headers=headers).json
+    assert me["name"] == "王秀英" and me["id_number_masked"] == mask_id(id_number)
+    filing = client.get(f"/api/v1/filings/{body['filing_id']}", headers=headers).json
+    assert filing["person_name"] == "王秀英"
+    consent = client.get("/api/v1/consent", headers=headers).json
+    assert consent["accepted"] is True
+    history = str(client.get(f"/api/v1/chat/sessions/{sid}", headers=headers).json)
+    stored = " ".join(m.text or "" for m in db.session.execute(db.select(ChatMessage)).scalars())
+    for secret in (id_number, bad, "13912345678", id_number[6:14]):
+        assert secret not in history and secret not in stored
+    states = str([s.state for s in db.session.execute(db.select(ChatSession)).scalars()])
+    assert id_number not in states and "13912345678" not in states
+
+
+def test_situation_first_puts_the_privacy_notice_off_until_it_is_known(client, db):
+    headers = login(client, "openid-chat-later")
+    sid = client.post("/api/v1/chat/sessions", json={}, headers=headers).json["session_id"]
+    body = say(client, headers, sid, "医保在九江，职工医保，电话13912345678")
+    # The values are kept, nothing is filed yet, and the next situation question is asked.
+    assert body["filing_id"] is None and body["draft"]["insured_region_name"] == "九江市"
+    assert body["draft"]["contact_phone"] is None and not card(body, "privacy_notice")
+    body = say(client, headers, sid, "杭州")
+    assert body["draft"]["visit_region_name"] == "杭州市"
+    body = say(client, headers, sid, choice="type:other_temporary")
+    body = say(client, headers, sid, choice="applicant:self")
+    body = say(client, headers, sid, "明天")
+    # Once the situation is known: the notice, before anything personal.
+    assert card(body, "privacy_notice") and body["filing_id"] is None
+    body = say(client, headers, sid, "你好")
+    assert card(body, "privacy_notice") and body["filing_id"] is None
+    body = say(client, headers, sid, choice="consent:accept")
+    assert body["filing_id"] and "姓名" in texts(body)
+    filing = db.session.get(Filing, body["filing_id"])
+    assert (filing.insured_region_code, filing.visit_region_code, filing.scheme) == ("360400", "330100", "employee")
+    assert filing.start_date.isoformat() == "2026-11-25"
+    assert "13912345678" not in str(client.get(f"/api/v1/chat/sessions/{sid}", headers=headers).json)
+
+
+def test_filing_for_a_family_member_added_in_the_chat(client, db):
+    from datetime import date
+
+    from tests.helpers_filing import resident_id
+
+    headers = setup_user(client, "openid-chat-family")
+    mother_id = resident_id("430702", date(1952, 2, 3), 42)
+    sid = client.post("/api/v1/chat/sessions", json={}, headers=headers).json["session_id"]
+    body = say(client, headers, sid, "帮我妈办备案，她医保在湖南常德，新农合")
+    body = say(client, headers, sid, "去广州看病")
+    body = say(client, headers, sid, choice="type:other_temporary")
+    # For someone else: no family member yet, so adding one is offered first.
+    assert option_values(body)[0] == "applicant:add" and "家人" in texts(body)
+    body = say(client, headers, sid, choice="applicant:add")
+    assert "姓名" in texts(body)
+    body = say(client, headers, sid, "李桂兰")
+    # 妈 already told the relation: the member's agreement is asked next.
+    assert option_values(body) == ["member_consent:yes", "member_consent:no"]
+    body = say(client, headers, sid, choice="member_consent:no")
+    assert "同意" in texts(body) and "applicant:add" in option_values(body)
+    body = say(client, headers, sid, choice="applicant:add")
+    body = say(client, headers, sid, "李桂兰")
+    body = say(client, headers, sid, "已经同意了")
+    assert "身份证号码" in texts(body)
+    body = say(client, headers, sid, mother_id)
+    assert "李桂兰" in texts(body) and "member_phone:skip" in option_values(body)
+    assert body["draft"]["applicant"] not in (None, "self")
+    body = say(client, headers, sid, "13700137000")
+    assert "137****7000" in texts(body)
+    members = client.get("/api/v1/family-members", headers=headers).json
+    members = members.get("items", members) if isinstance(members, dict) else members
+    assert [(m["name"], m["relation"]) for m in members] == [("李桂兰", "parent")]
+    assert body["draft"]["applicant"] == members[0]["id"]
+    body = say(client, headers, sid, "还没有")
+    body = say(client, headers, sid, "明天")
+    assert "contact_name:李桂兰" in option_values(body)
+    body = say(client, headers, sid, choice="contact_name:李桂兰")
+    assert "phone:member" in option_values(body)
+    body = say(client, headers, sid, choice="phone:member")
+    body = say(client, headers, sid, choice="confirm")
+    body = say(client, headers, sid, choice="notice:accept")
+    body = say(client, headers, sid, choice="submit")
+    assert card(body, "result") and body["draft"]["status"] == "approved"
+    filing = db.session.get(Filing, body["filing_id"])
+    assert filing.family_member_id == members[0]["id"] and filing.person_name == "李桂兰"
+    assert filing.contact_phone == "13700137000"
+    history = str(client.get(f"/api/v1/chat/sessions/{sid}", headers=headers).json)
+    assert mother_id not in history and "13700137000" not in history

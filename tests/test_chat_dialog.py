@@ -105,3 +105,87 @@ def test_draft_always_has_every_field():
     draft = dialog.draft_of(dialog.new_state(entry={"visit_region_code": "110000"}))
     assert set(draft) == set(dialog.DRAFT_FIELDS)
     assert draft["visit_region_name"] == "北京市" and draft["insured_region_code"] is None
+
+
+def test_someone_else_cues():
+    cases = {"帮我妈办备案": "parent", "想给我爸办个异地就医备案": "parent", "我爸在汉中参保的，退休职工": "parent",
+             "我母亲是安徽六安的新农合": "parent", "替老伴问一下": "spouse", "给孩子办": "child",
+             "因为妈妈生病要去上海": None, "我退休了，想去女儿那边长住": None, "女儿在太原": None,
+             "我哥在杭州，我也要去杭州看病": None}
+    for message, relation in cases.items():
+        state = dialog.new_state()
+        dialog._note_relation(state, message)
+        assert state.get("for_relation") == relation, message
+
+
+def test_name_and_id_number_answers():
+    u = understand("我叫王秀英", TODAY, Context("contact_name", {}))
+    assert dialog.person_name_in("我叫王秀英", u) == "王秀英"
+    u = understand("阿依古丽·买买提", TODAY, Context("contact_name", {}))
+    assert dialog.person_name_in("阿依古丽·买买提", u) == "阿依古丽·买买提"
+    u = understand("医保在九江", TODAY, Context("contact_name", {}))
+    assert dialog.person_name_in("医保在九江", u) is None
+    assert dialog.id_number_in("我的号码是 360402 19580409 3128") == "360402195804093128"
+    assert dialog.id_number_in("１１０１０５１９４５０６０１０２３Ｘ") == "11010519450601023X"
+    assert dialog.id_number_in("不知道") is None
+
+
+def test_consent_first_then_deferred_without_taking_situation_answers():
+    env = dialog.Env(today=TODAY, consent_accepted=False, identity_missing=("name", "id_number"),
+                     privacy={"version": "v1", "title": "告知书", "summary": "短文", "url": "/api/v1/consent"})
+    state, replies = dialog.prompt(dialog.new_state(), env)
+    assert state["asked"] == "consent" and values(replies) == ["consent:accept", "consent:decline"]
+    state, replies, absorbed = turn(state, "医保在九江，去杭州看病", env=env)
+    assert absorbed.command is None and state["visit_region_code"] == "330100"
+    assert state["asked"] == "scheme" and "没有听明白" not in words(replies)
+    state, replies, _ = turn(state, "职工", env=env)  # a bare answer still fills the slot asked
+    assert state["scheme"] == "employee"
+    state, _, _ = turn(state, choice="type:other_temporary", env=env)
+    state, _, _ = turn(state, choice="applicant:self", env=env)
+    state, replies, _ = turn(state, "明天", env=env)
+    assert state["asked"] == "consent" and any(r.get("card") == "privacy_notice" for r in replies)
+    _, replies, absorbed = turn(state, "不同意", env=env)
+    assert absorbed.command is None and "没法继续" in words(replies)
+    _, _, absorbed = turn(state, "同意", env=env)
+    assert absorbed.command == "accept_privacy"
+    env.consent_accepted = True
+    state, replies = dialog.prompt(state, env)
+    assert state["asked"] == "person_name"
+    state, replies, absorbed = turn(state, "王秀英", env=env)
+    assert absorbed.profile == {"name": "王秀英"}
+    env.identity_missing = ("id_number",)
+    state, replies = dialog.prompt(state, env)
+    state, replies, absorbed = turn(state, "110105194506010230", env=env)
+    assert absorbed.profile == {} and "校验不通过" in words(replies) and state["asked"] == "id_number"
+    assert "110105194506010230" not in str(state) + str(replies)
+
+
+def test_counter_qr_greeting_survives_the_privacy_notice():
+    env = dialog.Env(today=TODAY, consent_accepted=False)
+    state = dialog.new_state(entry={"institution_name": "广州市第一人民医院", "visit_region_code": "440100"})
+    state, replies = dialog.prompt(state, env)
+    assert state["asked"] == "consent"
+    absorbed = dialog.absorb(state, env, choice="consent:accept")
+    assert absorbed.command == "accept_privacy"
+    env.consent_accepted = True  # the service accepts it, then asks the next question
+    state, replies = dialog.prompt(absorbed.state, env)
+    assert "广州市第一人民医院" in words(replies) and state["asked"] == "admitted"
+
+
+def test_adding_a_family_member_asks_relation_agreement_then_id_number():
+    env = dialog.Env(today=TODAY)
+    state = {**dialog.new_state(), "insured_region_code": "360400", "visit_region_code": "330100",
+             "scheme": "employee", "filing_type": "other_temporary"}
+    state, replies = dialog.prompt(state, env)
+    assert values(replies)[0] == "applicant:self" and "applicant:add" in values(replies)
+    state, replies, _ = turn(state, choice="applicant:add", env=env)
+    state, replies, _ = turn(state, "刘建国", env=env)
+    assert "relation:spouse" in values(replies) and state["asked"] == "member_relation"
+    state, replies, _ = turn(state, "是我老伴", env=env)
+    assert state["new_member"]["relation"] == "spouse" and state["asked"] == "member_consent"
+    state, replies, _ = turn(state, choice="member_consent:yes", env=env)
+    assert state["asked"] == "member_id_number"
+    state, replies, absorbed = turn(state, "110105194506010232", env=env)
+    assert absorbed.command == "add_member"
+    assert absorbed.member == {"name": "刘建国", "relation": "spouse", "id_number": "110105194506010232"}
+    assert "110105194506010232" not in str(state) + str(replies)

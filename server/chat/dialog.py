@@ -38,7 +38,10 @@ FIELD_TO_KEY = {v: k for k, v in SLOT_KEYS.items()}
 EXPECTING = {"insured": "insured", "visit": "visit", "scheme": "scheme", "filing_type": "filing_type",
              "start_date": "start_date", "admitted": "yes_no", "contact_name": "contact_name",
              "contact_phone": "contact_phone", "confirm": "yes_no", "notice": "yes_no",
-             "submit": "yes_no", "proof": "yes_no"}
+             "submit": "yes_no", "proof": "yes_no", "consent": "yes_no",
+             "person_name": "contact_name", "id_number": None, "member_name": "contact_name",
+             "member_relation": None, "member_consent": "yes_no", "member_id_number": None,
+             "member_phone": "contact_phone"}
 MAX_ATTEMPTS = 2
 WEEKDAYS = "一二三四五六日"
 
@@ -55,6 +58,11 @@ class Env:
     notice_accepted: bool = False
     proof: dict | None = None  # {"mode", "none_needed", "commitment_allowed", "documents": [...]}
     result: dict | None = None  # after submission: {"filing_number", "status", "status_label", ...}
+    # The privacy notice: the service always sets these (the defaults keep pure tests short).
+    consent_accepted: bool = True
+    privacy: dict | None = None  # {"version", "title", "summary", "url"}
+    # What a self filing still lacks in the profile: "name" and/or "id_number".
+    identity_missing: tuple[str, ...] = ()
 
 
 @dataclass
@@ -62,7 +70,11 @@ class Absorbed:
     state: dict
     replies: list[dict]
     sync: dict = field(default_factory=dict)  # draft fields to write; phone as typed, or "profile"/"member"
-    command: str | None = None  # "accept_notice" | "submit" | "refresh_proof"
+    command: str | None = None  # "accept_notice" | "submit" | "refresh_proof" | "accept_privacy"
+    # Typed identity to save (never kept in the state): {"name"} / {"id_number"} for the profile,
+    # {"name", "relation", "id_number"} / {"phone"} for a family member added in the chat.
+    profile: dict = field(default_factory=dict)
+    member: dict = field(default_factory=dict)
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -199,7 +211,8 @@ def is_choice(value: str | None) -> bool:
         return False
     head = value.split(":", 1)[0]
     return head in ("insured", "visit", "scheme", "type", "applicant", "admitted", "start",
-                    "contact_name", "phone", "change", "notice", "proof", "picker") \
+                    "contact_name", "phone", "change", "notice", "proof", "picker", "consent",
+                    "identity", "relation", "member_consent", "member_phone") \
         or value in ("confirm", "submit", "done", "change_menu")
 
 
@@ -237,11 +250,21 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
     if choice is not None:
         filled_asked = _apply_choice(state, env, choice, out)
     elif u is not None:
-        if asked == "address" and not u.question_intent and message and len(message.strip()) >= 4:
+        typed = _absorb_typed(state, env, u, message or "", out) \
+            if asked in TYPED_ASKS and not u.question_intent else None
+        if typed == "ok":
+            filled_asked = True
+        elif typed == "bad":
+            answered_question = True  # said what is wrong; counted in _absorb_typed
+        elif asked == "address" and not u.question_intent and message and len(message.strip()) >= 4:
             state["address"] = message.strip()[:200]
             filled_asked = True
         else:
             _apply_understanding(state, env, u, out, message or "")
+            # The privacy notice is offered first; talking about the situation instead puts it
+            # off until the situation is known (the values are kept, the draft waits for it).
+            filled_asked = filled_asked or asked == "consent"
+        _note_relation(state, message or "")
         if u.question_intent:
             out.replies.append(text(faq.answer(u.question_intent, state.get("filing_type"))))
             answered_question = True
@@ -317,14 +340,176 @@ def _admitted_answer(u: Understanding, message: str) -> bool | None:
     return None
 
 
+# --- answers typed to the privacy, identity and family questions ------------------------------------
+
+TYPED_ASKS = ("consent", "person_name", "id_number", "member_name", "member_relation",
+              "member_consent", "member_id_number", "member_phone")
+DECLINE_TEXT = ("没关系。不过办理备案一定要用到姓名、证件号码等个人信息，不同意告知书就没法继续办理。"
+                "您可以再看一下，同意后我们接着办。")
+_NAME_PREFIX = re.compile(r"^(?:我的名字是|我的名字叫|名字是|名字叫|姓名是|姓名[:：]?|我叫|我是|叫|他叫|她叫)\s*")
+_PERSON_NAME = re.compile(r"[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff]{1,12}(?:[·•][\u4e00-\u9fff]{1,12}){1,3}")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XxX")
+_NUMBER_RUN = re.compile(r"\d[\d\s\-－]*\d[Xx]?|\d")
+_RELATION_CUES = (
+    ("parent", "妈妈|妈|爸爸|爸|母亲|父亲|老妈|老爸"),
+    ("spouse", "老伴|爱人|老公|老婆|妻子|丈夫|媳妇"),
+    ("child", "孩子|儿子|女儿|闺女"),
+    ("grandparent", "爷爷|奶奶|外公|外婆|姥姥|姥爷"),
+    ("sibling", "哥哥|姐姐|弟弟|妹妹|哥|姐|弟|妹"),
+)
+_REL_WORDS = "|".join(c for _, c in _RELATION_CUES)
+# "给我妈办", "我爸在汉中参保的", "我母亲是…的新农合"; not "因为妈妈…" nor "去女儿那边住".
+_FOR_OTHER = re.compile(
+    rf"(?<![因作认成])(?:给|帮|替|为)(?:我|咱)?(?:家)?(?P<a>{_REL_WORDS})"
+    rf"|^(?:我|俺)(?P<b>{_REL_WORDS})(?:的?医保|参保|是.{{0,12}}(?:医保|新农合|职工|居民)|在.{{0,12}}(?:参保|交|医保))")
+RELATION_ORDER = ("parent", "spouse", "child", "grandparent", "grandchild", "sibling", "other")
+
+
+def _note_relation(state: dict, message: str) -> None:
+    """"给我妈办" and the like: the filing is for a family member (asked when the applicant is)."""
+    if state.get("applicant") is not None or not message:
+        return
+    mt = _FOR_OTHER.search(message)
+    if mt:
+        word = mt.group("a") or mt.group("b")
+        state["for_relation"] = next(r for r, cues in _RELATION_CUES if re.fullmatch(cues, word))
+
+
+def _has_slots(u: Understanding) -> bool:
+    return bool({k for k in u.slots() if k != "contact_name"} or u.ambiguities
+                or u.insured_province_code or u.visit_province_code or u.filing_type)
+
+
+def _count_attempt(state: dict, key: str) -> None:
+    attempts = dict(state.get("attempts") or {})
+    attempts[key] = attempts.get(key, 0) + 1
+    state["attempts"] = attempts
+
+
+def person_name_in(message: str, u: Understanding) -> str | None:
+    """A name typed as the answer to "your name?" (a bare name, or "我叫张三")."""
+    if _has_slots(u):
+        return None
+    if u.contact_name and _PERSON_NAME.fullmatch(u.contact_name):
+        return u.contact_name
+    cand = _NAME_PREFIX.sub("", (message or "").strip())
+    cand = re.sub(r"[。.!！,，\s～~]+$", "", cand)
+    return cand if _PERSON_NAME.fullmatch(cand) and u.yes_no is None else None
+
+
+def id_number_in(message: str) -> str | None:
+    """The number typed as the answer to "your ID number?" (spaces and dashes dropped)."""
+    t = (message or "").translate(_FULLWIDTH)
+    runs = [re.sub(r"[\s\-－]", "", m.group()) for m in _NUMBER_RUN.finditer(t)]
+    runs = [r for r in runs if len(r) >= 6]
+    return max(runs, key=len) if runs else None
+
+
+def _absorb_typed(state: dict, env: Env, u: Understanding, message: str, out: Absorbed) -> str | None:
+    """"ok" (answered), "bad" (answered wrongly: said what is wrong) or None (not an answer to
+    the question: read the message as usual)."""
+    from server.common.idnumbers import IdNumberError, PhoneNumberError, mask_id, validate_id_number, \
+        validate_mobile
+
+    asked = state.get("asked")
+    short = len(message.strip()) <= 8
+    if asked in ("consent", "member_consent"):
+        if _has_slots(u):
+            return None
+        if "不同意" in message or "没有" in message or "还没" in message or (u.yes_no == "no" and short):
+            _decline(state, asked, out)
+            return "ok"
+        if "同意" in message or (u.yes_no == "yes" and short):
+            if asked == "consent":
+                out.command = "accept_privacy"
+            else:
+                state["new_member"] = {**state["new_member"], "consent": True}
+            return "ok"
+        return None
+    if asked in ("person_name", "member_name"):
+        name = person_name_in(message, u)
+        if name is None:
+            if _has_slots(u) or u.yes_no is not None:
+                return None
+            out.replies.append(text("请只输入姓名，比如：张三。"))
+            _count_attempt(state, asked)
+            return "bad"
+        if asked == "person_name":
+            out.profile["name"] = name
+            out.replies.append(text(f"好的，姓名：{name}。"))
+        else:
+            state["new_member"] = {**state["new_member"], "name": name}
+        return "ok"
+    if asked == "member_relation":
+        code = next((r for r, cues in _RELATION_CUES if re.search(cues, message)), None)
+        code = code or next((c for c, label in rules.RELATIONS.items() if label in message), None)
+        if code is None:
+            return None
+        state["new_member"] = {**state["new_member"], "relation": code}
+        return "ok"
+    if asked in ("id_number", "member_id_number"):
+        number = id_number_in(message)
+        if number is None:
+            if _has_slots(u):
+                return None
+            out.replies.append(text("请输入18位的身份证号码（最后一位可以是X）。"))
+            _count_attempt(state, asked)
+            return "bad"
+        try:
+            info = validate_id_number(number, env.today)
+        except IdNumberError as exc:
+            out.replies.append(text(f"这个号码不对：{exc.message}。"))
+            _count_attempt(state, asked)
+            return "bad"
+        if asked == "id_number":
+            out.profile["id_number"] = info.number
+            out.replies.append(text(f"好的，证件号码{mask_id(info.number)}，会加密保存。"))
+        else:
+            out.member = {k: state["new_member"].get(k) for k in ("name", "relation")}
+            out.member["id_number"] = info.number
+            out.command = "add_member"
+        return "ok"
+    if asked == "member_phone":
+        if not u.contact_phone:
+            if u.yes_no == "no" and short:
+                state["new_member"] = None
+                return "ok"
+            digits = id_number_in(message)
+            if digits is None:
+                return None
+            try:
+                validate_mobile(digits)
+            except PhoneNumberError as exc:
+                out.replies.append(text(f"{exc.message}。"))
+                _count_attempt(state, asked)
+                return "bad"
+        out.member = {"phone": u.contact_phone or digits}
+        out.command = "member_phone"
+        return "ok"
+    return None
+
+
+def _decline(state: dict, asked: str, out: Absorbed) -> None:
+    if asked == "consent":
+        state["consent_declined"] = True
+        out.replies.append(text(DECLINE_TEXT))
+    else:
+        state["new_member"] = None
+        out.replies.append(text("为家人办理备案，要先征得家人本人同意。征得同意后，再点“添加家人”就可以了。"))
+
+
 def _apply_understanding(state: dict, env: Env, u: Understanding, out: Absorbed,
                          message: str = "") -> None:
     asked = state.get("asked")
     merged = merge(state, u)
     # The phone goes to the filing as typed; the state (stored in the database) keeps it masked.
-    if u.contact_phone:
+    if u.contact_phone and (env.consent_accepted or env.filing_id):
         out.sync["contact_phone"] = u.contact_phone
         merged["contact_phone"] = _mask_phone(u.contact_phone)
+    elif u.contact_phone:
+        # Before the privacy notice there is no draft to hold the number, and the state may not:
+        # it is asked for again when its turn comes.
+        merged["contact_phone"] = state.get("contact_phone")
     state.clear()
     state.update(merged)
     yes, no = u.yes_no == "yes", u.yes_no == "no"
@@ -383,11 +568,29 @@ def _apply_choice(state: dict, env: Env, choice: str, out: Absorbed) -> bool:
         state["filing_type"] = value
         state["filing_type_reason"] = "chosen"
         return True
+    if head == "consent":
+        if value == "accept":
+            out.command = "accept_privacy"
+        else:
+            _decline(state, "consent", out)
+        return True
+    if head == "identity" and value == "done":
+        return True  # filled in on the profile page: the next prompt looks again
+    if head == "relation" and value in rules.RELATIONS and state.get("new_member") is not None:
+        state["new_member"] = {**state["new_member"], "relation": value}
+        return True
+    if head == "member_consent" and state.get("new_member") is not None:
+        if value == "yes":
+            state["new_member"] = {**state["new_member"], "consent": True}
+        else:
+            _decline(state, "member_consent", out)
+        return True
+    if head == "member_phone" and value == "skip":
+        state["new_member"] = None
+        return True
     if head == "applicant":
         if value == "add":
-            out.replies.append({"type": "card", "card": "add_family_member", "method": "POST",
-                                "url": "/api/v1/family-members",
-                                "text": "请先在亲情账户里添加家人（需要家人的姓名、证件号码，并确认已征得家人同意），添加好后回来选择。"})
+            state["new_member"] = {"relation": state.get("for_relation")}
             return True
         if value == "self" or any(str(m["id"]) == value for m in env.family):
             state["applicant"] = value if value == "self" else int(value)
@@ -494,8 +697,10 @@ def _province_options(slot: str, exclude: str | None = None) -> list[tuple]:
     return [(p.name, f"{key}:{p.code}") for p in get_catalogue().provinces() if p.code != exclude]
 
 
-def _missing_collect(state: dict) -> str | None:
-    """The next item to collect, in the order of the mini-program's pages."""
+def _missing_collect(state: dict, env: Env) -> str | None:
+    """The next item to collect, in the order of the mini-program's pages. The privacy notice (if
+    put off) and the person's own name and ID number come once the situation is known, so that
+    they never take the answer meant for a situation question."""
     entry_first = bool(state.get("entry")) and not state.get("start_date")
     if entry_first:
         return "admitted" if state.get("admitted") is None else "start_date"
@@ -506,6 +711,13 @@ def _missing_collect(state: dict) -> str | None:
         if _is_temporary(state) and state.get("admitted") is None:
             return "admitted"
         return "start_date"
+    if not env.consent_accepted:
+        return "consent"
+    if state.get("applicant") == "self":
+        if "name" in env.identity_missing:
+            return "person_name"
+        if "id_number" in env.identity_missing:
+            return "id_number"
     for key in ("contact_name", "contact_phone"):
         if not state.get(key):
             return key
@@ -532,6 +744,13 @@ def prompt(state: dict, env: Env) -> tuple[dict, list[dict]]:
         replies.append(options([(f"改{LABELS[k]}", f"change:{k}") for k in _summary_keys(state)]))
         return _ask(state, "change", replies)
 
+    # The privacy notice comes before the first question that collects data.
+    if not env.consent_accepted and (not state.get("consent_shown") or state.get("consent_declined")):
+        return _ask_item(state, env, "consent", replies)
+
+    if state.get("new_member") is not None:
+        return _ask_member(state, env, replies)
+
     pending = state.get("pending") or []
     if pending:
         p = pending[0]
@@ -540,7 +759,7 @@ def prompt(state: dict, env: Env) -> tuple[dict, list[dict]]:
         replies.append(options([(o["label"], f"{key}:{o['value']}") for o in p["options"]]))
         return _ask(state, key, replies)
 
-    missing = _missing_collect(state)
+    missing = _missing_collect(state, env)
     if missing is not None:
         return _ask_item(state, env, missing, replies)
 
@@ -603,9 +822,68 @@ def _ask_proof(state: dict, env: Env, proof: dict, replies: list[dict]) -> tuple
     return _ask(state, "proof", replies)
 
 
+def _ask_member(state: dict, env: Env, replies: list[dict]) -> tuple[dict, list[dict]]:
+    """Adding a family member in the chat: name, relation, the member's agreement, ID number
+    (the member is saved then, so the number is never kept between turns), phone."""
+    nm = state["new_member"]
+    who = nm.get("name") or "这位家人"
+    if not nm.get("name"):
+        replies.append(text("好的，我们来添加家人。请告诉我这位家人的姓名。"))
+        return _ask(state, "member_name", replies)
+    if not nm.get("relation"):
+        replies.append(text(f"{who}是您的什么人？"))
+        replies.append(options([(rules.RELATIONS[c], f"relation:{c}") for c in RELATION_ORDER
+                                if c in rules.RELATIONS]))
+        return _ask(state, "member_relation", replies)
+    if not nm.get("consent"):
+        replies.append(text(f"为家人办理要用到{who}的姓名和身份证号码。请确认已经征得{who}本人同意："))
+        replies.append(options([("已征得同意", "member_consent:yes"), ("还没有", "member_consent:no")]))
+        return _ask(state, "member_consent", replies)
+    if not nm.get("id"):
+        if (state.get("attempts") or {}).get("member_id_number", 0) >= MAX_ATTEMPTS:
+            replies.append({"type": "card", "card": "add_family_member", "method": "POST",
+                            "url": "/api/v1/family-members",
+                            "text": "也可以在“亲情账户”页面添加家人，添加好后回来选择。"})
+        replies.append(text(f"请输入{who}的身份证号码（只用于备案，会加密保存）。"))
+        return _ask(state, "member_id_number", replies)
+    replies.append(text(f"{who}的手机号码是多少？没有的话点“不填”。"))
+    replies.append(options([("不填", "member_phone:skip")]))
+    return _ask(state, "member_phone", replies)
+
+
+def _identity_card(replies: list[dict]) -> None:
+    replies.append({"type": "card", "card": "identity_request", "method": "PATCH", "url": "/api/v1/me",
+                    "text": "也可以在“我的”页面填写姓名和证件号码，填好后回来点“已填好”。"})
+    replies.append(options([("已填好", "identity:done")]))
+
+
 def _ask_item(state: dict, env: Env, key: str, replies: list[dict]) -> tuple[dict, list[dict]]:
     attempts = (state.get("attempts") or {}).get(key, 0)
     tried = attempts >= MAX_ATTEMPTS
+    if key == "consent":
+        shown = state.get("consent_shown") or 0
+        state["consent_shown"] = shown + 1
+        if state.get("consent_declined"):
+            state["consent_declined"] = False
+        elif shown:
+            replies.append(text("继续办理之前，需要您先同意《个人信息保护告知书》。"))
+        else:
+            replies.append(text("开始之前，请先看一下《个人信息保护告知书》："))
+        p = env.privacy or {}
+        replies.append({"type": "card", "card": "privacy_notice", "title": p.get("title"),
+                        "version": p.get("version"), "text": p.get("summary"), "url": p.get("url")})
+        replies.append(options([("同意", "consent:accept"), ("不同意", "consent:decline")]))
+        return _ask(state, key, replies)
+    if key == "person_name":
+        replies.append(text("还需要您的实名信息。请告诉我您的姓名。"))
+        if tried:
+            _identity_card(replies)
+        return _ask(state, key, replies)
+    if key == "id_number":
+        replies.append(text("请输入您的身份证号码（只用于备案，会加密保存）。"))
+        if tried:
+            _identity_card(replies)
+        return _ask(state, key, replies)
     if key in ("insured", "visit"):
         slot = SLOT_KEYS[key]
         hint = state.get(f"{key}_province_code")
@@ -653,14 +931,20 @@ def _ask_item(state: dict, env: Env, key: str, replies: list[dict]) -> tuple[dic
         replies.append(options([(t.label, f"type:{t.code}", t.explanation) for t in types]))
         return _ask(state, key, replies)
     if key == "applicant":
-        replies.append(text("这次是给谁办理备案？"))
-        opts = [("本人", "applicant:self")]
-        opts += [(f"{m['name']}（{m.get('relation_label') or '家人'}）", f"applicant:{m['id']}") for m in env.family]
-        opts.append(("添加其他家人", "applicant:add"))
+        family = [(f"{m['name']}（{m.get('relation_label') or '家人'}）", f"applicant:{m['id']}")
+                  for m in env.family]
+        if state.get("for_relation"):
+            replies.append(text("这次是给家人办理。请选择是哪位家人；还没添加过的，点“添加家人”。"
+                                if family else "这次是给家人办理。请先添加这位家人（点“添加家人”）。"))
+            opts = family + [("添加家人", "applicant:add"), ("其实是给我自己办", "applicant:self")]
+        else:
+            replies.append(text("这次是给谁办理备案？"))
+            opts = [("本人", "applicant:self")] + family + [("添加其他家人", "applicant:add")]
         replies.append(options(opts))
         return _ask(state, key, replies)
     if key == "admitted":
-        if state.get("entry") and not state.get("asked"):
+        if state.get("entry") and not state.get("entry_greeted"):
+            state["entry_greeted"] = True
             inst = state["entry"].get("institution_name") or "医院"
             replies.append(text(f"您好，您是在{inst}扫码进来的，就医地已经定为{place_name(state.get(VISIT))}。"))
         replies.append(text("病人已经住院了吗？"))

@@ -8,6 +8,7 @@ message is stored; the real phone goes only into the filing.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -15,11 +16,11 @@ from server.accounts.models import User
 from server.chat import dialog
 from server.chat.models import ChatMessage, ChatSession
 from server.chat.understand import Context, understand
-from server.common.idnumbers import mask_phone, mask_sensitive_text
+from server.common.idnumbers import mask_id, mask_phone, mask_sensitive_text
 from server.common.timeutil import SHANGHAI, now_utc, today_cn
 from server.errors import ApiError, Problem, not_found
 from server.extensions import db
-from server.filing import rules
+from server.filing import consent, rules
 from server.filing import service as filings
 from server.filing.models import Filing
 from server.regions.policy import UnknownRegionError, policy_for
@@ -27,6 +28,13 @@ from server.regions.policy import UnknownRegionError, policy_for
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
+PRIVACY_SUMMARY = ("办理备案需要用到您（和您代办的家人）的姓名、证件号码、手机号码、参保地、就医地和证明材料。"
+                   "这些信息只用于办理、审核备案和就医结算；证件号码加密保存。为家人办理请先征得家人同意。"
+                   "完整内容请点开查看。")
+# Questions whose answer is an ID number: whatever is typed is masked before it is stored, even
+# a wrong number that the general masking would not recognise.
+ID_ASKS = ("id_number", "member_id_number")
+_LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９\s\-－]{4,}[0-9０-９XxＸｘ]")
 
 
 def _get_session(user: User, session_id: str) -> ChatSession:
@@ -47,7 +55,13 @@ def _today(sent_at: datetime | None) -> date:
 def _env(user: User, state: dict, filing: Filing | None, today: date) -> dialog.Env:
     env = dialog.Env(today=today, profile_name=user.name,
                      profile_phone_masked=mask_phone(user.phone) if user.phone else None,
-                     filing_id=filing.id if filing else None)
+                     filing_id=filing.id if filing else None,
+                     consent_accepted=consent.has_current_consent(user),
+                     identity_missing=tuple(k for k, v in (("name", user.name),
+                                                           ("id_number", user.id_number_hash)) if not v))
+    if not env.consent_accepted:
+        env.privacy = {"version": consent.PRIVACY_VERSION, "title": consent.PRIVACY_TITLE,
+                       "summary": PRIVACY_SUMMARY, "url": "/api/v1/consent"}
     if state.get("applicant") != "self":
         from server.filing.family import list_members
 
@@ -97,9 +111,18 @@ def _view(session: ChatSession, replies: list[dict], filing: Filing | None) -> d
             "filing_id": session.filing_id}
 
 
-def _store(session: ChatSession, role: str, text_: str | None, payload: dict | None) -> None:
-    db.session.add(ChatMessage(session_id=session.id, role=role,
-                               text=mask_sensitive_text(text_) if text_ else text_, payload=payload))
+def _store(session: ChatSession, role: str, text_: str | None, payload: dict | None,
+           id_answer: bool = False) -> None:
+    if text_:
+        text_ = mask_sensitive_text(text_)
+        if id_answer:
+            text_ = _LONG_NUMBER.sub(_mask_run, text_)
+    db.session.add(ChatMessage(session_id=session.id, role=role, text=text_, payload=payload))
+
+
+def _mask_run(mt: re.Match) -> str:
+    digits = re.sub(r"[\s\-－]", "", mt.group())
+    return mask_id(digits) if len(digits) == 18 else digits[:3] + "*" * max(len(digits) - 5, 1) + digits[-2:]
 
 
 # --- use cases ---------------------------------------------------------------------------------------
@@ -248,7 +271,7 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
     env = _env(user, state, filing, today)
     _store(session, "user", text if text is not None else choice,
-           {"choice": choice} if choice is not None else None)
+           {"choice": choice} if choice is not None else None, id_answer=state.get("asked") in ID_ASKS)
 
     if choice is not None and dialog.is_choice(choice):
         absorbed = dialog.absorb(state, env, choice=choice)
@@ -258,9 +281,18 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
         absorbed = dialog.absorb(state, env, u=u, message=message)
     state, replies = absorbed.state, absorbed.replies
 
-    if state.get("phase") != "done" and (absorbed.sync or filing is None):
+    if absorbed.command == "accept_privacy":
+        consent.accept_privacy(user, consent.PRIVACY_VERSION)
+        replies.append(dialog.text("好的，已记录您同意了《个人信息保护告知书》。"))
+    if absorbed.profile:
+        _save_identity(user, filing, state, absorbed.profile, replies)
+    if absorbed.command in ("add_member", "member_phone"):
+        state = _member(user, state, absorbed, replies)
+    # Nothing goes into a draft filing before the privacy notice is accepted.
+    may_file = filing is not None or consent.has_current_consent(user)
+    if may_file and state.get("phase") != "done" and (absorbed.sync or filing is None):
         filing, state = _sync(user, session, filing, state, absorbed.sync, replies)
-    if absorbed.command:
+    if absorbed.command in ("accept_notice", "refresh_proof", "submit"):
         state = _command(user, session, filing, state, absorbed.command, env, replies)
     env = _env(user, state, filing, today)
     state, asked = dialog.prompt(state, env)
@@ -271,6 +303,52 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     _store(session, "assistant", None, {"replies": replies})
     db.session.flush()
     return _view(session, replies, filing)
+
+
+def _problems_said(exc: ApiError, replies: list[dict]) -> None:
+    for p in exc.details or [Problem(None, exc.code, exc.message)]:
+        replies.append(dialog.text(f"{p.message}。"))
+
+
+def _save_identity(user: User, filing: Filing | None, state: dict, data: dict,
+                   replies: list[dict]) -> None:
+    """The name or ID number typed in the chat goes to the profile (encrypted there), and into
+    the person of a self filing already drafted."""
+    from server.accounts.service import update_profile
+
+    try:
+        update_profile(user, dict(data))
+        if filing is not None and state.get("applicant") == "self" and filing.status == "draft":
+            filings.update_draft(user, filing, {"applicant": "self"})
+    except ApiError as exc:
+        _problems_said(exc, replies)
+
+
+def _member(user: User, state: dict, absorbed: dialog.Absorbed, replies: list[dict]) -> dict:
+    """A family member added in the chat: saved when the ID number arrives; the phone after."""
+    from server.filing import family
+
+    nm = dict(state.get("new_member") or {})
+    try:
+        if absorbed.command == "add_member":
+            member = family.add_member(user, {**absorbed.member, "consent_confirmed": True})
+            nm["id"] = member.id
+            state["new_member"] = nm
+            state["applicant"] = member.id
+            state["for_relation"] = None
+            absorbed.sync["applicant"] = member.id
+            replies.append(dialog.text(f"好的，已添加家人{member.name}（{rules.RELATIONS.get(member.relation)}），"
+                                       "这次就为TA办理。"))
+        elif nm.get("id"):
+            member = db.session.get(family.FamilyMember, nm["id"])
+            family.update_member(user, member, {"phone": absorbed.member["phone"]})
+            state["new_member"] = None
+            replies.append(dialog.text(f"好的，{member.name}的手机号码是{mask_phone(member.phone)}。"))
+    except ApiError as exc:
+        _problems_said(exc, replies)
+        if absorbed.command == "add_member" and exc.status == 409:
+            state["new_member"] = None  # already added, or too many: choose from the list instead
+    return state
 
 
 def load(user: User, session_id: str) -> dict:
