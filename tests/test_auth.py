@@ -180,3 +180,18 @@ def test_profile_accepts_municipality_alias_code(client, auth):
     resp = client.patch("/api/v1/me", headers=auth, json={"default_insured_region_code": "310100"})
     assert resp.status_code == 200
     assert resp.json["default_insured_region_code"] == "310000"
+
+
+def test_profile_update_changes_nothing_when_any_value_is_bad(app, client, auth):
+    from server.accounts.models import User
+    from server.accounts.service import update_profile
+    from server.errors import ApiError
+    from server.extensions import db
+    from tests.idgen import resident_id
+
+    with app.test_request_context():
+        user = db.session.execute(db.select(User).filter_by(openid="openid-alice")).scalar_one()
+        with pytest.raises(ApiError):
+            update_profile(user, {"id_number": resident_id(), "phone": "12345", "name": "王五"})
+        assert user.id_number_enc is None and user.id_number_masked is None and user.name is None
+        db.session.rollback()

@@ -104,6 +104,7 @@ def update_profile(user: User, data: dict) -> User:
     from server.regions.catalogue import get_catalogue
 
     problems = []
+    id_info = None
     if "default_insured_region_code" in data and data["default_insured_region_code"] is not None:
         region = get_catalogue().get(data["default_insured_region_code"])
         if region is None or region.level == "province":
@@ -112,14 +113,9 @@ def update_profile(user: User, data: dict) -> User:
             data["default_insured_region_code"] = region.code
     if "id_number" in data and data["id_number"]:
         try:
-            info = validate_id_number(data["id_number"])
+            id_info = validate_id_number(data["id_number"])
         except IdNumberError as exc:
             problems.append(Problem("id_number", exc.code, exc.message))
-        else:
-            key = current_app.config["DATA_KEY"]
-            user.id_number_enc = crypto.encrypt(info.number, key)
-            user.id_number_hash = crypto.lookup_hash(info.number, key)
-            user.id_number_masked = mask_id(info.number)
     if data.get("phone"):
         from server.common.idnumbers import InputError, validate_mobile
         try:
@@ -127,7 +123,12 @@ def update_profile(user: User, data: dict) -> User:
         except InputError as exc:
             problems.append(Problem("phone", exc.code, exc.message))
     if problems:
-        raise validation_failed(problems)
+        raise validation_failed(problems)  # nothing is changed unless every value is valid
+    if id_info is not None:
+        key = current_app.config["DATA_KEY"]
+        user.id_number_enc = crypto.encrypt(id_info.number, key)
+        user.id_number_hash = crypto.lookup_hash(id_info.number, key)
+        user.id_number_masked = mask_id(id_info.number)
     for field in ("name", "phone", "default_insured_region_code", "default_scheme", "nickname"):
         if field in data:
             setattr(user, field, data[field])
