@@ -14,6 +14,8 @@ from server.extensions import db
 DEMO_REVIEWER = "demo-reviewer"
 DEMO_PASSWORD = "demo-only-password"  # noqa: S105 - demo data, refused in production
 DEMO_REGIONS = ("330700", "510100", "110000", "440100", "370700")
+DEMO_COUNTER = "demo-counter"
+DEMO_COUNTER_INSTITUTION = "DEMOH11000001"  # 北京协和医院（演示数据）
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -95,12 +97,23 @@ def register_cli(app) -> None:
 
 
 def seed_demo() -> str | None:
-    """A demo reviewer for a few insured places; its password is printed only when just created."""
+    """A demo reviewer for a few insured places and a demo counter account at a demo hospital;
+    passwords are printed only when an account was just created, and never in production."""
     if current_app.config.get("APP_ENV") == "production":
         return None
-    if staff_service.get_by_username(DEMO_REVIEWER) is not None:
-        return None
-    staff_service.create_staff(DEMO_REVIEWER, DEMO_PASSWORD, "reviewer", region_codes=DEMO_REGIONS,
-                               display_name="演示审核员")
-    return (f"demo reviewer created: username {DEMO_REVIEWER}, password {DEMO_PASSWORD} "
-            f"(demo only; regions {', '.join(DEMO_REGIONS)})")
+    from server.institutions.models import Institution
+
+    said = []
+    if staff_service.get_by_username(DEMO_REVIEWER) is None:
+        staff_service.create_staff(DEMO_REVIEWER, DEMO_PASSWORD, "reviewer", region_codes=DEMO_REGIONS,
+                                   display_name="演示审核员")
+        said.append(f"demo reviewer created: username {DEMO_REVIEWER}, password {DEMO_PASSWORD} "
+                    f"(demo only; regions {', '.join(DEMO_REGIONS)})")
+    institution = db.session.execute(
+        select(Institution).filter_by(code=DEMO_COUNTER_INSTITUTION)).scalar_one_or_none()
+    if institution is not None and staff_service.get_by_username(DEMO_COUNTER) is None:
+        staff_service.create_staff(DEMO_COUNTER, DEMO_PASSWORD, "counter", institution_id=institution.id,
+                                   display_name="演示窗口")
+        said.append(f"demo counter account created: username {DEMO_COUNTER}, password {DEMO_PASSWORD} "
+                    f"(demo only; {institution.name})")
+    return "\n".join(said) or None
