@@ -59,8 +59,11 @@ def place_filter(code: str):
 
 
 # Built once: a keyword search runs it once per bigram, and building it cost more than running it.
+# Ordered like the primary key so PostgreSQL counts with an index-only scan: without the ORDER BY
+# it picked a sequential scan for common bigrams (4.4 ms instead of 1.4 ms at 100k institutions).
 _POSTING_COUNT = select(func.count()).select_from(
-    select(InstitutionToken.token).where(InstitutionToken.token == bindparam("token"))
+    select(InstitutionToken.institution_id).where(InstitutionToken.token == bindparam("token"))
+    .order_by(InstitutionToken.token, InstitutionToken.institution_id)
     .limit(bindparam("cap")).subquery())
 
 
