@@ -36,11 +36,24 @@ def register_extensions(app: Flask) -> None:
     from server.extensions import api, db, migrate
     from server import models  # noqa: F401  (every model registered before mappers configure)
 
+    _postgres_session_settings(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     with app.app_context():
         _sqlite_pragmas(db.engine)
     api.init_app(app)
+
+
+def _postgres_session_settings(app: Flask) -> None:
+    """Requests here touch at most a few thousand rows: starting parallel workers cost more than they
+    saved (a 230-row keyword search took 8.4 ms with a Gather, 4.4 ms without)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("options", "-c max_parallel_workers_per_gather=0")
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _sqlite_pragmas(engine) -> None:
