@@ -691,7 +691,7 @@ def p_submit(ctx: Ctx) -> RequestList:
         draft = ctx.api("POST", "/api/v1/filings", tok, {"applicant": "self", **_draft_body(0, k),
                                                            **_draft_body(1, k), **_draft_body(2, k)})
         fid = draft["id"]
-        notice = ctx.api("GET", f"/api/v1/notices/360400/other_temporary", tok)
+        notice = ctx.api("GET", "/api/v1/notices/360400/other_temporary", tok)
         ctx.api("POST", f"/api/v1/filings/{fid}/notice", tok, {"version": notice.get("version"), "accepted": True})
         lines.append(("POST", f"/api/v1/filings/{fid}/submit", tok, "{}"))
     return RequestList(lines, once=True)

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -44,14 +44,6 @@ def validation_failed(problems: list[Problem], message: str = "请检查以下�
 
 def not_found(what: str = "resource", message: str = "没有找到相关内容") -> ApiError:
     return ApiError(404, f"{what}.not_found", message)
-
-
-def forbidden(message: str = "您没有权限进行此操作") -> ApiError:
-    return ApiError(403, "forbidden", message)
-
-
-def conflict(code: str, message: str, field: str | None = None) -> ApiError:
-    return ApiError(409, code, message, field=field)
 
 
 # --- HTTP wiring -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from server.accounts.models import User
 from server.accounts.tokens import issue_token
 from server.common import crypto
 from server.common.kv import get_kv, hit_rate_limit
-from server.common.timeutil import now_utc
 from server.errors import ApiError
 from server.extensions import db
 from server.wechat import WeChatError, WeChatGateway
@@ -132,12 +131,5 @@ def update_profile(user: User, data: dict) -> User:
     for field in ("name", "phone", "default_insured_region_code", "default_scheme", "nickname"):
         if field in data:
             setattr(user, field, data[field])
-    db.session.flush()
-    return user
-
-
-def accept_privacy(user: User, version: str) -> User:
-    user.privacy_version = version
-    user.privacy_accepted_at = now_utc()
     db.session.flush()
     return user

@@ -195,6 +195,20 @@ def validate_mobile(raw: str) -> str:
     return digits
 
 
+def take_optional_mobile(data: dict, field: str, out: dict, problems: list) -> None:
+    """For partial updates: a phone given as a value is validated into out[field]; one given as
+    empty clears it; one not given is left alone. A bad one adds its Problem."""
+    if field not in data:
+        return
+    if not data[field]:
+        out[field] = None
+        return
+    try:
+        out[field] = validate_mobile(data[field])
+    except PhoneNumberError as exc:
+        problems.append(exc.to_problem(field))
+
+
 def mask_phone(number: str) -> str:
     """`138****5678`."""
     number = (number or "").strip()

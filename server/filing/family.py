@@ -5,8 +5,8 @@ from flask import current_app
 
 from server.accounts.models import FamilyMember, User
 from server.common import crypto
-from server.common.idnumbers import (IdNumberError, PhoneNumberError, mask_id, mask_phone,
-                                     validate_id_number, validate_mobile)
+from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
+                                     validate_id_number)
 from server.common.timeutil import now_utc
 from server.errors import ApiError, Problem, not_found, validation_failed
 from server.extensions import db
@@ -49,13 +49,7 @@ def _check(data: dict, problems: list[Problem]) -> dict:
             out["id_info"] = validate_id_number(data["id_number"] or "")
         except IdNumberError as exc:
             problems.append(exc.to_problem("id_number"))
-    if "phone" in data and data["phone"]:
-        try:
-            out["phone"] = validate_mobile(data["phone"])
-        except PhoneNumberError as exc:
-            problems.append(exc.to_problem("phone"))
-    elif "phone" in data:
-        out["phone"] = None
+    take_optional_mobile(data, "phone", out, problems)
     return out
 
 

@@ -15,8 +15,8 @@ from flask import current_app
 
 from server.accounts.models import FamilyMember, StaffAccount, User
 from server.common import crypto
-from server.common.idnumbers import (IdNumberError, PhoneNumberError, mask_id, mask_phone,
-                                     validate_id_number, validate_mobile)
+from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
+                                     validate_id_number)
 from server.common.timeutil import iso_cn, now_utc, today_cn
 from server.errors import ApiError, Problem, not_found, validation_failed
 from server.extensions import db
@@ -136,13 +136,7 @@ def _check_step_values(filing: Filing, data: dict, problems: list[Problem]) -> d
         problems.append(Problem("filing_type", "filing.filing_type_invalid", "请选择备案类型"))
     elif "filing_type" in data:
         out["filing_type"] = data["filing_type"]
-    if "contact_phone" in data and data["contact_phone"]:
-        try:
-            out["contact_phone"] = validate_mobile(data["contact_phone"])
-        except PhoneNumberError as exc:
-            problems.append(exc.to_problem("contact_phone"))
-    elif "contact_phone" in data:
-        out["contact_phone"] = None
+    take_optional_mobile(data, "contact_phone", out, problems)
     for name in ("contact_name", "address", "person_name"):
         if name in data:
             value = (data[name] or "").strip()
