@@ -1,0 +1,130 @@
+"""Facts a message states (emergency, referral, posted by the employer, retired, 户口 moved, living
+there long-term, …), the filing type they point to, and the insurance scheme."""
+from __future__ import annotations
+
+import re
+
+from server.chat.understand.model import FILING_TYPES
+
+_NEG = r"(?:不是|并非|非|不算|没有|没|未|不)"
+_EMPLOYEE = re.compile(
+    r"职工|在职|企业退休|公务员|事业单位|机关单位|单位(?:上)?的?医保|(?:单位|公司|厂里|工厂|厂子|企业|老板|用人单位)[^，。,]{0,8}?(?:交|缴|买|上)(?:纳|费)?(?:的|了|医保|社保|保险|$|[，。,])"
+    r"|(?:上班|工作|打工)(?:时|的时候)?(?:单位)?(?:交|缴|买|上)(?:的|了|着)?(?:社保|医保|五险|职工)")
+_RESIDENT = re.compile(
+    r"(?:我|他|她|孩子|老人)(?:是|还是)(?:在校)?(?:大|中|小)?学生|(?:我|他|她|老人)是农民|村里(?:交|缴|统一|收)|少儿|"
+    r"城乡居民|城镇居民|居民(?:基本)?(?:医保|医疗|保险)|新农合|农合|合作医疗|学生医保|学生保险|少儿医保|大学生医保|城居保|居民的")
+_FLEXIBLE = re.compile(r"灵活就业|个体户|自由职业")
+
+_FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("emergency", re.compile(r"急诊|抢救|急救|突发|发作|病发|犯病了?(?:住院|送)|病倒|突然(?:发病|晕倒|昏迷|犯病|病倒)|车祸|急病|急性|120|送进医院|被送|"
+                              r"意外|摔伤|摔倒|摔骨折|昏迷|休克")),
+    ("referral", re.compile(r"转诊|转院|上转|转(?:到|去|往)?(?:上级|省级|省里的?|外地的?|省外的?|大)医院"
+                             r"|(?:医院|医生|大夫)[^，。,]{0,6}(?:让|建议|要求|叫|安排)[^，。,]{0,4}转")),
+    ("posted", re.compile(r"(?:单位|公司|集团|厂里|领导)[^，。,]{0,6}(?:安排|调)[^，。,]{0,8}(?:工作|上班|常驻|驻)|"
+                          r"调到[^，。,]{0,8}(?:工作|上班)|(?:分公司|子公司|项目部|办事处|分厂)(?:上班|工作|常驻|驻点)|"
+                          r"派出证明|异地工作证明|工作证明|派我|派到|派遣|常驻异地|异地工作|派往|派驻|外派|被派|常驻|驻点|长驻|驻外|借调|派去|派过去|调派|单位派|公司派")),
+    ("self_go", re.compile(r"自己(?:想|要|打算)?(?:去|过去|回去|回|找|跑|来|看|开车)|自行(?:去|前往|就医)|探亲")),
+    ("retired", re.compile(r"退休|离休|养老金")),
+    ("hukou_moved", re.compile(r"(?:户口|户籍)(?:本)?(?:已经|已|也|都|也已经|早就|早已|刚)?(?:迁|落|转|移)(?:回|到|去|过|来|了|至|往|在)|落户|迁户口")),
+    ("resettle", re.compile(r"异地安置|安置备案|退休安置")),
+    ("long_term_label", re.compile(r"长期居住备案|异地长期居住|长期居住的备案")),
+    ("long_living", re.compile(
+        r"长期居住|长期住|长住|常住|常年住|常年在|定居|养老|一直住|一直跟|这几年|好几年|几年了|多年|"
+        r"住了[^，。,]{0,2}年|长期在|以后就在|以后都在|"
+        r"[跟和同](?:女儿|儿子|孩子|子女|儿女|我们|我)[^，。,]{0,4}(?:住|生活|过日子)|"
+        r"随(?:女儿|儿子|子女|孩子|儿女)|投靠")),
+    ("residence_permit", re.compile(r"居住证|居住证明")),
+    ("wintering", re.compile(r"过冬|候鸟|避寒|猫冬")),
+    ("temporary", re.compile(r"临时外出|临时备案|临时就医")),
+)
+_NEGATED_FACT = {
+    "emergency": re.compile(r"(?:不是|非|不算)急诊"),
+    "referral": re.compile(r"(?:没|未|不|无)[^，。,]{0,4}(?:转诊|转院)|(?:转诊|转院)[^，。,]{0,3}(?:没|没有|未)(?:开|有|给)"),
+    "residence_permit": re.compile(r"(?:没|没有|未|还没)(?:办|有)?[^，。,]{0,2}居住证"),
+}
+_HUKOU_NOT_MOVED = re.compile(
+    r"(?:户口|户籍)(?:还|也|都|仍|仍然|一直)*(?:没|没有|未|不|不用)(?:迁|落|转|动|移)|(?:户口|户籍)(?:也|都)?(?:还|仍|仍然|一直)(?:在|是)")
+BARE_TYPE = (
+    ("emergency", re.compile(r"急诊|抢救")),
+    ("referral", re.compile(r"转诊|转院")),
+    ("resident_worker", re.compile(r"常驻|派驻|工作")),
+    ("retiree_relocated", re.compile(r"安置|退休")),
+    ("long_term_resident", re.compile(r"长期居住|长住|居住")),
+    ("other_temporary", re.compile(r"其他|临时|探亲|旅游|自己")),
+)
+
+
+def find_facts(text: str) -> set[str]:
+    found: set[str] = set()
+    for name, pattern in _FACT_PATTERNS:
+        matches = list(pattern.finditer(text))
+        if not matches:
+            continue
+        neg = _NEGATED_FACT.get(name)
+        if neg is None:
+            found.add(name)
+            continue
+        spans = [s.span() for s in neg.finditer(text)]
+        positive = [mt for mt in matches if not any(a <= mt.start() < b for a, b in spans)]
+        if positive:
+            found.add(name)
+        if spans:
+            found.add("no_" + name)
+    if _HUKOU_NOT_MOVED.search(text):
+        found.discard("hukou_moved")
+        found.add("hukou_not_moved")
+    return found
+
+
+LONG_TERM_FACTS = frozenset({"retired", "hukou_moved", "hukou_not_moved", "long_living",
+                             "residence_permit", "long_term_label"})
+
+
+def derive_filing_type(facts: set[str] | frozenset[str],
+                       prior: set[str] | frozenset[str] = frozenset()) -> tuple[str | None, str | None]:
+    """The filing type one message's facts point to, given what earlier messages established."""
+    for explicit in FILING_TYPES:
+        if "type:" + explicit in facts:
+            return explicit, "answered " + explicit
+    if "emergency" in facts:
+        return "emergency", "sudden illness or emergency treatment away from home"
+    if "referral" in facts:
+        return "referral", "a referral (转诊/转院) from the insured place"
+    if "posted" in facts:
+        return "resident_worker", "posted by the employer"
+    if "resettle" in facts:
+        return "retiree_relocated", "异地安置 named"
+    if "no_referral" in facts or "self_go" in facts:
+        return "other_temporary", "going on one's own without a referral"
+    if facts & LONG_TERM_FACTS:
+        merged = set(prior) | set(facts)
+        if "hukou_moved" in facts:
+            merged.discard("hukou_not_moved")
+        if "hukou_not_moved" in facts:
+            merged.discard("hukou_moved")
+        if "hukou_moved" in merged and "retired" in merged:
+            return "retiree_relocated", "retired and hukou moved to the visit place"
+        if merged & {"long_living", "residence_permit", "long_term_label", "hukou_moved"}:
+            return "long_term_resident", "living there long-term"
+        if {"retired", "hukou_not_moved"} <= merged:
+            return "long_term_resident", "retired, living there without moving hukou"
+    return None, None
+
+
+def find_scheme(text: str, expecting: str | None) -> tuple[str | None, bool]:
+    found: list[tuple[int, str]] = []
+    for scheme, pattern in (("employee", _EMPLOYEE), ("resident", _RESIDENT)):
+        for mt in pattern.finditer(text):
+            if re.search(_NEG + r"$", text[max(0, mt.start() - 3):mt.start()]):
+                continue
+            found.append((mt.start(), scheme))
+    if not found and expecting == "scheme":
+        if "居民" in text:
+            found.append((0, "resident"))
+        elif re.search(r"单位|公司|厂里", text):
+            found.append((0, "employee"))
+    if found:
+        return max(found)[1], False
+    if _FLEXIBLE.search(text) or (expecting == "scheme" and re.search(r"自己交|个人交", text)):
+        return None, True
+    return None, False

@@ -1,0 +1,52 @@
+"""Short replies and corrections: the contact's name and phone, yes / no, and the words that mark
+a message as correcting something said before."""
+from __future__ import annotations
+
+import re
+
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+_NAME = re.compile(
+    r"(?:我叫|她叫|他叫|^叫|[，,]叫|我的名字是|名字[是叫]|姓名[是为:：]?|联系人(?:是|为|[:：])?|联系人叫)\s*"
+    r"(?P<name>[\u4e00-\u9fff·]{2,5}?)(?=[，,。.\s]|电话|手机|号码|联系|$|\d)")
+_NOT_A_NAME = re.compile(r"[我你他她的]|女儿|儿子|爸|妈|老公|老婆|爱人|本人|自己")
+_YES = ("是的", "是啊", "对的", "对啊", "嗯嗯", "好的", "可以", "没错", "确认", "同意", "没问题", "确定",
+        "是", "对", "嗯", "好", "行", "要", "有", "ok", "OK", "中")
+_NO = ("不是", "不对", "没有", "不要", "不用", "不行", "不需要", "算了", "没", "不", "否", "无")
+FILLER = re.compile(r"^[哦噢喔啊呃额嗯那]+(?=[不没是对好])|[啊呀吧呢哦嘛啦的了。！!，,.\s～~]+$")
+CORRECTION = re.compile(
+    r"不对|说错|搞错|弄错|写错|打错|改成|改为|改一下|更正|纠正|重新说|应该是|其实是|等等|"
+    r"是[^，。,]{1,8}不是|不是[^，。,]{1,8}[，,]?是")
+
+
+def yes_no(text: str) -> str | None:
+    t = text.strip()
+    if t.startswith(("对了", "哦对了")):
+        return None  # "by the way"
+    t = FILLER.sub("", t)
+    t = FILLER.sub("", t)
+    for tokens, value in ((_NO, "no"), (_YES, "yes")):
+        for tok in tokens:
+            if t == tok or (t.startswith(tok) and len(t) > len(tok) and t[len(tok)] in "，,。 !！"):
+                # 没有转诊 is a fact, not a bare no; 有 alone only as a whole answer.
+                return value
+    return None
+
+
+
+def phone(text: str) -> str | None:
+    found = PHONE.search(text)
+    return found.group(1).replace("-", "") if found else None
+
+
+def stated_name(text: str) -> str | None:
+    """A name the message states (我叫…, 联系人是…), never a relation word."""
+    return next((mt.group("name") for mt in _NAME.finditer(text)
+                 if not _NOT_A_NAME.search(mt.group("name"))), None)
+
+
+def bare_name(text: str) -> str | None:
+    """The whole message as a name, when the dialog asked for one (王小红)."""
+    cand = FILLER.sub("", text)
+    if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}", cand) and yes_no(text) is None:
+        return cand
+    return None

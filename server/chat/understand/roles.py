@@ -1,0 +1,193 @@
+"""Place roles: which mention is the insured place (参保地) and which the visit place (就医地).
+
+This is the one file that tells them apart. Each mention gets a role from the words around it
+inside its clause (`assign_role`, rules tried in order, first match wins, each with a strength:
+3 a direct cue, 2 a softer one, 1 a weak hint); `fill_regions` then picks one mention per slot,
+using what the dialog asked for and already knows for names said without any cue.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from server.chat.understand.gazetteer import Gazetteer, region_province
+from server.chat.understand.mentions import Mention
+from server.chat.understand.model import INSURED, REGION_SLOTS, VISIT, Ambiguity, Understanding
+from server.chat.understand.replies import CORRECTION
+
+WORKS_THERE = "在…工作"
+_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")
+
+_DISTRACT_BEFORE = re.compile(
+    r"(?<![回到])(?:老家|家乡|籍贯|出生地|祖籍|户籍|户口本?)(?:也|都|还|仍|仍然|一直)*(?:是|在|属于)?(?:在)?$"
+    r"|(?:出生在|出生于|生在|长在|出生|老家在)$|(?:不是|不是在|不去|不在|而不是|并不是|不想去)$")
+_DISTRACT_AFTER = re.compile(
+    r"^(?:人(?!民)|籍|老乡|的?户口|的?户籍)"
+    r"|^(?:那边|这边|那里|那儿|的医院)?(?:排不上|挂不上|去不了|不去了?|不行|没号|太远|看不了|不方便)"
+    r"|^(?:也|都)?(?:不对|错了|说错了|搞错了|写错了|弄错了)"
+    r"|^(?:是|那是|呢是)?(?:我|他|她)?(?:的)?(?:弟弟|妹妹|哥哥|姐姐|朋友|同事|邻居|亲戚|表哥|表姐|表弟|表妹|堂哥|堂弟|同学)(?:要|想|打算|准备|去|在)")
+_INSURED_BEFORE = re.compile(
+    r"(?:医保|社保|参保地?|参保城市|参保地区|投保地|缴费地|医保所属地|医保归属地|参保的地方|医保关系|医保卡|医疗保险|参保地方|医保所在地|统筹区)"
+    r"(?:也|都|还|就|一直|其实)*(?:是|在|为|属于|归|落在)?(?:在)?[:：]?(?:老家|家乡|本地|当地)?$"
+    r"|(?:单位|公司|工作单位|厂里)(?:也|就)?(?:在|是)$")
+_FROM_BEFORE = re.compile(r"从$")
+_VISIT_LABEL_BEFORE = re.compile(
+    r"(?:就医地|就医地点|就医城市|就诊地|看病的地方|目的地|要去的地方)(?:也|就)?(?:是|在|为|选)?(?:在)?[:：]?$")
+_HOMETOWN_AFTER = re.compile(r"^(?:是)?(?:我|我们|他|她)?的?(?:老家|家乡)")
+_LIVES_AT_BEFORE = re.compile(r"(?:住|家)[^，。,]{0,4}在$")
+_VISIT_BEFORE = re.compile(
+    r"(?:去|到|回(?:到)?(?:老家|家乡)|(?<![后本原将未从带])来|往|赴|前往|转到|转去|转往|转至|回|回到|送到|送去|送往|派到|派往|派驻|"
+    r"调到|调往|迁到|迁往|迁去|迁至|迁在|落在|落到|落户到?|落户在|住在|住到|搬到|搬去|定居在?|常驻|长驻|驻|长住在?|"
+    r"常住在?|(?<!居)住|飞到|飞去|跑到)了?$")
+_ZAI_BEFORE = re.compile(r"(?<!不)在$")
+_NOW_AT_BEFORE = re.compile(r"(?:人|现在|目前|正在|眼下)在$")
+_INSURED_AFTER_ZAI = re.compile(
+    r"^[^，。,]{0,8}?(?:参保|参的保|交的|交医保|交社保|缴|交费|交保险|上的医保|买的医保|办的医保|买医保|交的医保)")
+_VISIT_AFTER_ZAI = re.compile(
+    r"^[^，。,]{0,9}?(?:看病|就医|就诊|住院|治疗|手术|复查|检查|看|旅游|旅行|玩|出差|过冬|养老|生活|"
+    r"住|居住|定居|长住|急诊|抢救|化疗|放疗|透析|开刀|摔|发病|生病|病了|晕倒)")
+_STUDY_WORK_AFTER_ZAI = re.compile(r"^[^，。,]{0,6}?(?:上学|读书|上大学|念书)")
+_WORK_AFTER_ZAI = re.compile(r"^[^，。,]{0,6}?(?:工作|上班|打工)")
+_RELATIVE_BEFORE = re.compile(
+    r"(?:女儿|儿子|孩子|闺女|儿媳|女婿|子女|儿女|孙子|孙女|外孙|外孙女|小孩)(?:家|一家)?"
+    r"(?:也|都|现在|一直|目前)*(?:在|住在|住|定居在)$")
+_INSURED_AFTER = re.compile(
+    r"^(?:的|那边的|本地的|当地的)?(?:退休)?(?:城镇职工|职工|城乡居民|居民|灵活就业|学生)?(?:基本)?"
+    r"(?:医保|社保|医疗保险|新农合|农合|合作医疗|参保|参的保|职工|居民医保)")
+_ISSUER_AFTER = re.compile(
+    r"^[^，。,]{0,8}?(?:开了|开好|开的|给开|给我开|开具|出具|开出)[^，。,]{0,3}(?:转诊|转院)")
+_VISIT_AFTER = re.compile(r"^[^，。,]{0,6}?(?:看病|就医|就诊|住院|治疗|做手术|复查|旅游|过冬|养老)")
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    left = start
+    while left > 0 and not _CLAUSE_BREAK.match(text[left - 1]):
+        left -= 1
+    right = end
+    while right < len(text) and not _CLAUSE_BREAK.match(text[right]):
+        right += 1
+    return text[left:start], text[end:right]
+
+
+def assign_role(text: str, m: Mention) -> None:
+    before, after = _clause(text, m.start, m.end)
+    rules = (
+        (_INSURED_BEFORE.search(before), INSURED, 3, "医保在/参保地"),
+        (_VISIT_LABEL_BEFORE.search(before), VISIT, 3, "就医地"),
+        (_DISTRACT_BEFORE.search(before), "other", 3, "hometown, hukou or negated"),
+        (_DISTRACT_AFTER.match(after), "other", 3, "someone else's or rejected"),
+        (_VISIT_BEFORE.search(before), VISIT, 3, "去/到/住在"),
+        (_FROM_BEFORE.search(before), INSURED, 1, "从…"),
+        (_ZAI_BEFORE.search(before) and _INSURED_AFTER_ZAI.match(after), INSURED, 3, "在…参保/交"),
+        (_ZAI_BEFORE.search(before) and _VISIT_AFTER_ZAI.match(after), VISIT, 3, "在…看病/住"),
+        (_ZAI_BEFORE.search(before) and _STUDY_WORK_AFTER_ZAI.match(after), None, 0, "study"),
+        (_ZAI_BEFORE.search(before) and _WORK_AFTER_ZAI.match(after), INSURED, 2, WORKS_THERE),
+        (_HOMETOWN_AFTER.match(after), "other", 3, "hometown"),
+        (_NOW_AT_BEFORE.search(before), VISIT, 2, "where the person is now"),
+        (_RELATIVE_BEFORE.search(before), VISIT, 1, "where the children live"),
+        (_INSURED_AFTER.match(after), INSURED, 3, "…的职工医保"),
+        (_ISSUER_AFTER.match(after), INSURED, 2, "hospital there issued the referral"),
+        (_LIVES_AT_BEFORE.search(before), VISIT, 2, "lives there"),
+        (_VISIT_AFTER.match(after), VISIT, 2, "…看病"),
+    )
+    for matched, role, score, reason in rules:
+        if matched:
+            m.role, m.score, m.reason = role, score, reason
+            return
+    if m.hospital_region:
+        m.role, m.score, m.reason = VISIT, 2, "hospital named"
+
+
+def keep_stop_word(text: str, m: Mention, gz: Gazetteer) -> bool:
+    """An everyday word that is also a prefecture's name (安康, 大同) is a place after a clear cue."""
+    if not any(gz.tier(h) == 3 for h in m.hits):
+        return False
+    before, _ = _clause(text, m.start, m.end)
+    if _INSURED_BEFORE.search(before) or _VISIT_LABEL_BEFORE.search(before):
+        return True
+    if CORRECTION.search(text) and re.search(r"(?:是|改成|改为|换成)$", before):
+        return True  # 不是汉中，是安康
+    return bool(re.search(r"(?:去|到|转到|转去|回|来)$", before)) and len(before) <= 12
+
+
+
+def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str, Any],
+                  expecting: str | None, gz: Gazetteer) -> None:
+    negated = {c for m in mentions if m.role == "other" for c in m.codes}
+    neutral = [m for m in mentions if m.role is None and m.reason != "study"]
+    # 新疆……石河子: a province said before a city inside it adds nothing to the city.
+    neutral = [m for m in neutral if not (m.is_province and any(
+        n is not m and not n.is_province and region_province(n.codes[0], gz) == m.codes[0]
+        for n in neutral))]
+
+    # Bare or corrected names without a cue go to the slot the dialog asked for or the one corrected.
+    if neutral:
+        target = None
+        if u.correction:
+            for slot in REGION_SLOTS:
+                if values.get(slot) and values.get(slot) in negated:
+                    target = slot
+            target = target or next((s for s in reversed(values.get("last_slots") or ())
+                                     if s in REGION_SLOTS), None)
+        province = region_province(neutral[0].codes[0], gz)
+        if target is None:
+            # 我是江苏的职工医保，徐州的: a city inside the province just named for a slot.
+            for p in mentions:
+                if p.is_province and p.role in REGION_SLOTS and province == p.codes[0]:
+                    target = p.role
+        if target is None:
+            # 去广东 … 广州: a city inside the province named earlier for a slot still open.
+            hinted = [s for s in REGION_SLOTS if not values.get(s)
+                      and values.get(s.replace("region", "province")) == province]
+            if len(hinted) == 1:
+                target = hinted[0]
+        cued = {m.role for m in mentions if m.role in REGION_SLOTS and m.score >= 3}
+        if target is None and expecting in REGION_SLOTS and expecting not in cued:
+            target = expecting
+        if target is None and not u.correction and len(neutral) == 1:
+            if len(cued) == 1:
+                other = VISIT if INSURED in cued else INSURED
+                if not values.get(other):
+                    target = other
+        if target is not None:
+            m = neutral[0]
+            m.role, m.score, m.reason = target, 1, "answer to the question asked"
+
+    strong_insured = {c for m in mentions if m.role == INSURED and m.score >= 3 for c in m.codes}
+    for m in mentions:
+        if m.reason == WORKS_THERE and strong_insured and not set(m.codes) & strong_insured:
+            m.role, m.score, m.reason = VISIT, 2, "works there, insured elsewhere"
+
+    insured_known = None
+    for slot in (INSURED, VISIT):
+        cands = [m for m in mentions if m.role == slot]
+        if slot == VISIT:
+            insured_known = u.insured_region_code or values.get(INSURED)
+            # The visit place is somewhere else than the insured place.
+            cands = [m for m in cands if not (insured_known and m.codes == (insured_known,))]
+        if not cands:
+            continue
+        cities = [m for m in cands if not m.is_province]
+        provinces = [m for m in cands if m.is_province]
+        if cities:
+            best = max(cities, key=lambda m: (m.score, _cross_province(m, insured_known, gz, slot), m.start))
+            if best.ambiguous:
+                u.ambiguities.append(Ambiguity(slot, best.surface, best.options))
+            else:
+                setattr(u, slot, best.codes[0])
+                u.strength[slot] = best.score
+            if provinces:
+                p = max(provinces, key=lambda m: (m.score, m.start))
+                if not best.ambiguous and region_province(best.codes[0], gz) != p.codes[0] \
+                        and p.score > best.score:
+                    setattr(u, slot, None)
+                    setattr(u, slot.replace("region", "province"), p.codes[0])
+        else:
+            p = max(provinces, key=lambda m: (m.score, m.start))
+            setattr(u, slot.replace("region", "province"), p.codes[0])
+
+
+def _cross_province(m: Mention, insured: str | None, gz: Gazetteer, slot: str) -> bool:
+    if slot != VISIT or not insured or m.ambiguous:
+        return True
+    return region_province(m.codes[0], gz) != region_province(insured, gz)
