@@ -103,7 +103,7 @@ def problems_from_messages(messages, prefix: str = "") -> list[Problem]:
     out: list[Problem] = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            if key in ("json", "query", "form", "files", "view_args", "headers") and not prefix:
+            if key in ("json", "query", "form", "files", "multipart", "view_args", "headers") and not prefix:
                 out.extend(problems_from_messages(value, ""))
                 continue
             name = f"{prefix}.{key}" if prefix else str(key)

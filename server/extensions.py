@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from server.common.openapi import Api
 
 # Named constraints so Alembic migrations are stable on SQLite and PostgreSQL alike.
 NAMING = {

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from flask import Response, request
-from flask_smorest import Blueprint
+from server.common.openapi import PUBLIC, Blueprint, binary_response, header_parameter
 from marshmallow import ValidationError
 
 from server.accounts.tokens import current_staff, current_token, current_user, user_required
@@ -16,9 +16,9 @@ from server.errors import ApiError, Problem, not_found, problems_from_messages, 
 from server.extensions import db
 from server.filing import consent, family, rules, service
 from server.filing.models import Filing, StaffAccess
-from server.filing.schemas import (CommitmentSignSchema, ConsentAcceptSchema, DocumentUploadSchema,
-                                   DraftCreateSchema, DraftPatchSchema, FamilyMemberCreateSchema,
-                                   FamilyMemberPatchSchema, NoticeAcceptSchema)
+from server.filing.schemas import (CommitmentSignSchema, CommitmentSignUploadSchema, ConsentAcceptSchema,
+                                   DocumentUploadFormSchema, DraftCreateSchema, DraftPatchSchema,
+                                   FamilyMemberCreateSchema, FamilyMemberPatchSchema, NoticeAcceptSchema)
 
 blp = Blueprint("filing", __name__, url_prefix="/api/v1", description="备案申请（从选择到提交）")
 
@@ -31,7 +31,10 @@ MINIAPP_DIR = Path(__file__).resolve().parents[2] / "miniapp_schema"
 @blp.response(200)
 @user_required
 def get_consent():
-    """个人信息保护告知书：当前版本、全文、本人是否已同意"""
+    """个人信息保护告知书
+
+    当前版本号、全文，以及本人是否已同意这个版本。备案前需要先同意（POST /consent）。
+    """
     return service.plain(consent.consent_status(current_user()))
 
 
@@ -40,7 +43,10 @@ def get_consent():
 @blp.response(200)
 @user_required
 def post_consent(body):
-    """同意个人信息保护告知书（记录版本和时间）"""
+    """同意个人信息保护告知书
+
+    提交 GET /consent 返回的 version；记录同意的版本和时间。版本不是当前版本时返回 409。
+    """
     user = consent.accept_privacy(current_user(), body["version"])
     return service.plain(consent.consent_status(user))
 
@@ -51,7 +57,10 @@ def post_consent(body):
 @blp.response(200)
 @user_required
 def list_family():
-    """亲情账户：家人列表"""
+    """亲情账户：家人列表
+
+    可以为列表里的家人办理备案（备案时 applicant 填家人的 id）。证件号码和手机号码已脱敏。
+    """
     return {"items": [service.plain(family.member_view(m)) for m in family.list_members(current_user())]}
 
 
@@ -60,7 +69,10 @@ def list_family():
 @blp.response(201)
 @user_required
 def add_family(body):
-    """添加家人（需确认已征得家人同意）"""
+    """添加家人
+
+    需填写家人姓名、关系、证件号码，并确认已征得家人本人同意（consent_confirmed）。
+    """
     return service.plain(family.member_view(family.add_member(current_user(), body)))
 
 
@@ -68,6 +80,10 @@ def add_family(body):
 @blp.response(200)
 @user_required
 def get_family(member_id):
+    """一位家人的资料
+
+    证件号码和手机号码已脱敏。
+    """
     return service.plain(family.member_view(family.get_member(current_user(), member_id)))
 
 
@@ -76,6 +92,10 @@ def get_family(member_id):
 @blp.response(200)
 @user_required
 def patch_family(body, member_id):
+    """修改家人资料
+
+    只改提交的字段；任何一项不合格时一项都不改。
+    """
     user = current_user()
     return service.plain(family.member_view(family.update_member(user, family.get_member(user, member_id), body)))
 
@@ -84,6 +104,10 @@ def patch_family(body, member_id):
 @blp.response(204)
 @user_required
 def delete_family(member_id):
+    """删除家人
+
+    已提交的备案不受影响。
+    """
     user = current_user()
     family.remove_member(user, family.get_member(user, member_id))
 
@@ -92,8 +116,13 @@ def delete_family(member_id):
 
 @blp.get("/options")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def options():
-    """选项：备案类型（含说明和证明材料）、参保险种、与家人关系、状态"""
+    """选项表
+
+    备案类型（含一句说明和所需证明材料）、类型分组、参保险种、与家人的关系、备案状态、
+    证明方式，各带 code 和中文名称。页面上的选择都从这里取。
+    """
     return {
         "filing_types": [t.to_dict() for t in rules.FILING_TYPES.values()],
         "groups": [{"code": k, "label": v} for k, v in rules.FILING_GROUPS.items()],
@@ -106,8 +135,12 @@ def options():
 
 @blp.get("/notices/<insured_region_code>/<filing_type>")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def get_notice(insured_region_code, filing_type):
-    """备案告知书（按参保地和备案类型，带版本号）"""
+    """备案告知书
+
+    按参保地和备案类型给出告知书全文和版本号；阅读后用 POST /filings/{filing_id}/notice 确认。
+    """
     return service.notice_for_region(insured_region_code, filing_type).to_dict()
 
 
@@ -122,7 +155,11 @@ def _mine(filing_id: int) -> Filing:
 @blp.response(201)
 @user_required
 def create_filing(body):
-    """开始备案：创建草稿（参保地和险种从个人资料预填）"""
+    """开始备案：创建草稿
+
+    applicant 为 self（自己备案）或家人的 id。参保地和险种从个人资料预填，也可以在这里一并提交
+    第一步、第三步已知的内容。返回草稿，其中 missing 列出还缺什么，next_step 是下一步。
+    """
     applicant = body.pop("applicant", "self")
     filing = service.create_draft(current_user(), applicant=applicant, prefill=body)
     return service.draft_view(filing)
@@ -132,7 +169,10 @@ def create_filing(body):
 @blp.response(200)
 @user_required
 def get_filing(filing_id):
-    """草稿或备案的内容、还缺什么（missing）和下一步（next_step）"""
+    """草稿或备案的内容
+
+    填写到哪一步都可以用它继续：missing 是还缺的字段，next_step 是下一步的页面。
+    """
     return service.draft_view(_mine(filing_id))
 
 
@@ -141,7 +181,11 @@ def get_filing(filing_id):
 @blp.response(200)
 @user_required
 def patch_filing(body, filing_id):
-    """分步填写：第一步的选择和第三步的信息（草稿或待补充材料时）"""
+    """分步填写
+
+    第一步的选择（参保地、就医地、险种、备案类型）和第三步的信息（日期、联系人、地址），
+    草稿或待补充材料时可改。只改提交的字段；有不合格的项时一项都不改，错误逐项列在 details 里。
+    """
     filing = service.update_draft(current_user(), _mine(filing_id), body)
     return service.draft_view(filing)
 
@@ -151,23 +195,26 @@ def patch_filing(body, filing_id):
 @blp.response(200)
 @user_required
 def accept_notice(body, filing_id):
-    """确认已阅读备案告知书（记录版本和时间）"""
+    """确认已阅读备案告知书
+
+    提交告知书的 version；记录版本和时间。
+    """
     filing = service.accept_notice(current_user(), _mine(filing_id), body["version"])
     return service.draft_view(filing)
 
 
 @blp.post("/filings/<int:filing_id>/documents")
-@blp.arguments(DocumentUploadSchema, location="form")
+@blp.arguments(DocumentUploadFormSchema, location="multipart")
 @blp.response(201)
 @user_required
 def upload_document(form, filing_id):
-    """上传证明材料（multipart：file 和 doc_code；JPG、PNG 或 PDF）"""
+    """上传证明材料
+
+    multipart/form-data：file 为 JPG、PNG 或 PDF 文件，doc_code 为材料类型（取自 GET /options 里
+    该备案类型的 proof_documents）。文件按内容检查格式，照片的拍摄信息会被去掉。
+    """
     filing = _mine(filing_id)
-    upload = request.files.get("file")
-    if upload is None:
-        raise ApiError(422, "validation_failed", "请检查以下内容",
-                       details=[Problem("file", "upload.required", "请选择要上传的文件")])
-    doc = service.add_document(current_user(), filing, form["doc_code"], upload.read())
+    doc = service.add_document(current_user(), filing, form["doc_code"], form["file"].read())
     return {"document": service.plain(service._doc_view(filing, doc)), "filing": service.draft_view(filing)}
 
 
@@ -195,8 +242,12 @@ def _file_response(data: bytes, mime: str, name: str) -> Response:
 
 
 @blp.get("/filings/<int:filing_id>/documents/<int:doc_id>")
+@blp.doc(**binary_response("image/jpeg", "image/png", "application/pdf", description="材料文件"))
 def get_document(filing_id, doc_id):
-    """查看材料（本人，或负责该参保地审核的工作人员）"""
+    """查看材料
+
+    本人，或负责该参保地审核的工作人员（每次查看都会记录）。
+    """
     filing = _viewable_filing(filing_id)
     doc, data = service.read_document(filing, doc_id)
     ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(doc.mime, "bin")
@@ -207,6 +258,10 @@ def get_document(filing_id, doc_id):
 @blp.response(204)
 @user_required
 def delete_document(filing_id, doc_id):
+    """删除已上传的材料
+
+    草稿或待补充材料时可删。
+    """
     service.remove_document(current_user(), _mine(filing_id), doc_id)
 
 
@@ -214,7 +269,10 @@ def delete_document(filing_id, doc_id):
 @blp.response(200)
 @user_required
 def get_commitment(filing_id):
-    """个人承诺书：能否签署、全文预览、是否已签"""
+    """个人承诺书
+
+    现在能否签署（不能时 reasons 说明原因）、签署前要阅读的全文，以及是否已签。
+    """
     filing = _mine(filing_id)
     return service.plain({**service.commitment_status(filing), "filing_id": filing.id,
                           "pdf_url": f"/api/v1/filings/{filing.id}/commitment.pdf"})
@@ -239,9 +297,16 @@ def _signature_bytes() -> bytes:
 
 @blp.post("/filings/<int:filing_id>/commitment")
 @blp.response(201)
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": CommitmentSignSchema},
+    "multipart/form-data": {"schema": CommitmentSignUploadSchema}}})
 @user_required
 def sign_commitment(filing_id):
-    """签署个人承诺书（手写签名 PNG：multipart 字段 signature，或 JSON {signature: base64}）"""
+    """签署个人承诺书
+
+    手写签名的 PNG 图片：JSON `{"signature": "<base64 或 data:image/png;base64,...>"}`，
+    或 multipart/form-data 的 signature 文件。生成带签名的 PDF，备案编号此时确定。再签一次会替换之前的承诺书。
+    """
     filing = _mine(filing_id)
     doc = service.sign_commitment(current_user(), filing, _signature_bytes())
     return {"commitment": service.plain(service.commitment_status(filing)),
@@ -250,8 +315,12 @@ def sign_commitment(filing_id):
 
 
 @blp.get("/filings/<int:filing_id>/commitment.pdf")
+@blp.doc(**binary_response("application/pdf", description="个人承诺书 PDF"))
 def get_commitment_pdf(filing_id):
-    """已签署的个人承诺书 PDF"""
+    """已签署的个人承诺书 PDF
+
+    本人，或负责该参保地审核的工作人员。
+    """
     filing = _viewable_filing(filing_id)
     doc, data = service.read_letter(filing)
     return _file_response(data, "application/pdf", f"commitment-{filing.number or filing.id}.pdf")
@@ -259,9 +328,15 @@ def get_commitment_pdf(filing_id):
 
 @blp.post("/filings/<int:filing_id>/submit")
 @blp.response(200)
+@blp.doc(parameters=[header_parameter(
+    "Idempotency-Key", "同一个值重复提交只会得到同一条备案（网络重试时带上）")])
 @user_required
 def submit(filing_id):
-    """提交备案（重复提交返回同一条备案；也用于补充材料后重新提交）"""
+    """提交备案
+
+    内容齐全时提交，返回备案结果（result）。重复提交返回同一条备案，不会生成第二条；
+    补充材料后也用它重新提交。还缺内容时返回 422，逐项说明。
+    """
     key = request.headers.get("Idempotency-Key") or None
     filing = service.submit_filing(current_user(), _mine(filing_id), idempotency_key=key)
     return service.draft_view(filing)
@@ -280,15 +355,24 @@ def _load_pages() -> dict[str, dict]:
 
 @blp.get("/miniapp/pages")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def miniapp_pages():
-    """小程序页面与表单描述（由接口的 schema 生成）"""
+    """小程序页面与表单描述
+
+    每个页面的字段、控件、选项来源和必填条件，由接口的请求 schema 生成。
+    """
     pages = _load_pages()
     return {"pages": list(pages.values())}
 
 
 @blp.get("/miniapp/pages/<page_id>")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def miniapp_page(page_id):
+    """一个小程序页面的描述
+
+    page_id 如 choices、details、commitment。
+    """
     page = _load_pages().get(page_id)
     if page is None:
         raise not_found("page", "没有这个页面")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
+from server.common.openapi import Upload
 from server.common.schemas import StrictSchema
 from server.filing import rules
 
@@ -180,3 +181,17 @@ class CommitmentSignSchema(StrictSchema):
                               metadata=_meta("请在框内手写您的姓名", "signature_pad", required=True,
                                              hint="PNG图片；也可以用 multipart 字段 signature 上传",
                                              accept=["image/png"]))
+
+
+# --- multipart bodies (as the OpenAPI document shows them) ------------------------------------------
+
+class DocumentUploadFormSchema(DocumentUploadSchema):
+    """POST /filings/<id>/documents: one multipart/form-data body with the file and its type."""
+
+    file = Upload(required=True, metadata={"description": "JPG、PNG 或 PDF 文件"})
+
+
+class CommitmentSignUploadSchema(StrictSchema):
+    """POST /filings/<id>/commitment as multipart/form-data: the drawn signature as a PNG part."""
+
+    signature = Upload(required=True, metadata={"description": "手写签名的 PNG 图片"})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
+from server.common.openapi import PUBLIC, Blueprint, binary_response
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_staff, current_user, staff_required, user_required
@@ -57,8 +57,13 @@ def _input_error(exc: SearchInputError) -> ApiError:
 @blp.get("/institutions")
 @blp.arguments(SearchArgs, location="query")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def search_institutions(args):
-    """定点医药机构查询：按地区（统筹区或省）、名称关键字、类别、等级、结算类型、慢特病病种；按等级、名称排序"""
+    """定点医药机构查询
+
+    按地区（统筹区或省的代码或名称）、名称关键字、类别、等级、结算类型、慢特病病种查询，
+    按等级、名称排序；至少给出地区或关键字。
+    """
     try:
         page = directory_search.search(**args)
     except SearchInputError as exc:
@@ -69,21 +74,35 @@ def search_institutions(args):
 
 @blp.get("/institutions/<code>")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def institution_detail(code):
+    """一家定点医药机构
+
+    名称、地址、等级、类别、开通的跨省直接结算类型和慢特病病种。
+    """
     return to_dict(service.get_institution(code))
 
 
 @blp.get("/settlement-status")
 @blp.arguments(RegionArg, location="query")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def settlement_status_query(args):
-    """开通情况查询：统筹区内开通各类跨省直接结算的联网定点机构数"""
+    """开通情况查询
+
+    一个统筹区里开通各类跨省直接结算的联网定点机构数。
+    """
     return _settlement(args["region"])
 
 
 @blp.get("/regions/<code>/settlement")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def region_settlement(code):
+    """统筹区的开通情况
+
+    与 GET /settlement-status?region=… 相同，地区写在路径里。
+    """
     return _settlement(code)
 
 
@@ -109,8 +128,12 @@ def _entry_dict(info: service.EntryInfo) -> dict:
 
 @blp.get("/entry/<token>")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def entry(token):
-    """扫窗口二维码进入：医院、所在统筹区与预填的就医地"""
+    """扫窗口二维码进入
+
+    二维码里的 token 对应的医院、窗口、所在统筹区，以及开始备案时预填的就医地。
+    """
     return _entry_dict(service.resolve_entry(token))
 
 
@@ -119,7 +142,10 @@ def entry(token):
 @blp.response(201)
 @user_required
 def entry_start_filing(body, token):
-    """从窗口二维码开始备案：建立草稿，就医地已填好（医院只记作来源，不限制就医机构）"""
+    """从窗口二维码开始备案
+
+    建立草稿，就医地已填好；医院只记作来源，不限制在哪家机构就医。
+    """
     from server.filing.service import draft_view
 
     filing = service.start_filing_from_entry(current_user(), token, applicant=body["applicant"])
@@ -149,6 +175,10 @@ def _counter_staff():
 @blp.response(201)
 @staff_required("counter")
 def create_counter_code(body):
+    """生成窗口二维码
+
+    医院窗口人员为本机构的一个窗口（如 住院处）生成二维码；患者扫码后开始备案，就医地已填好。
+    """
     from server.extensions import db
     from server.institutions.models import Institution
 
@@ -161,6 +191,10 @@ def create_counter_code(body):
 @blp.response(200)
 @staff_required("counter")
 def list_counter_codes():
+    """本机构的窗口二维码
+
+    包括已停用的。
+    """
     from sqlalchemy import select
 
     from server.extensions import db
@@ -198,26 +232,46 @@ def _cached_png(url: str) -> Response:
 
 
 @blp.get("/staff/counter-codes/<int:code_id>.png")
+@blp.doc(**binary_response("image/png", description="二维码图片"))
 @staff_required("counter")
 def counter_code_png(code_id):
+    """窗口二维码 PNG
+
+    带 ETag，可以缓存。
+    """
     return _image(code_id, "png")
 
 
 @blp.get("/staff/counter-codes/<int:code_id>.svg")
+@blp.doc(**binary_response("image/svg+xml", description="二维码矢量图"))
 @staff_required("counter")
 def counter_code_svg(code_id):
+    """窗口二维码 SVG
+
+    矢量图，适合印刷。
+    """
     return _image(code_id, "svg")
 
 
 @blp.get("/staff/counter-codes/<int:code_id>/poster.png")
+@blp.doc(**binary_response("image/png", description="海报图片"))
 @staff_required("counter")
 def counter_code_poster(code_id):
+    """窗口二维码海报
+
+    带医院名称、窗口名称和使用说明的海报，可以直接打印张贴。
+    """
     return _image(code_id, "poster")
 
 
 @blp.get("/staff/counter-codes/<int:code_id>/wxacode.png")
+@blp.doc(**binary_response("image/png", description="小程序码图片"))
 @staff_required("counter")
 def counter_code_wxacode(code_id):
+    """窗口小程序码
+
+    微信小程序码（由微信生成），扫码直接打开小程序。微信暂时不可用时返回 503。
+    """
     return _image(code_id, "wxacode")
 
 
@@ -225,6 +279,10 @@ def counter_code_wxacode(code_id):
 @blp.response(200)
 @staff_required("counter")
 def revoke_counter_code(code_id):
+    """停用窗口二维码
+
+    停用后扫码会提示二维码已失效。
+    """
     code = service.counter_code_for_staff(_counter_staff(), code_id)
     return _code_dict(service.revoke_counter_code(code))
 
@@ -234,5 +292,8 @@ def revoke_counter_code(code_id):
 @blp.response(200)
 @staff_required("counter")
 def verify(body):
-    """窗口核验备案：扫备案凭证，或输入备案编号、完整身份证号码"""
+    """窗口核验备案
+
+    扫患者的备案凭证（voucher），或输入备案编号和完整证件号码，核对备案是否在本机构所在地有效。
+    """
     return service.verify_filing(_counter_staff(), **body)

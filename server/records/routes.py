@@ -1,13 +1,13 @@
 """备案记录 and the actions on a submitted filing."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
-from flask_smorest import Blueprint
+from flask import Response, current_app
+from server.common.openapi import Blueprint, Upload, binary_response
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_user, user_required
 from server.common.schemas import StrictSchema
-from server.errors import ApiError, Problem
+from server.errors import ApiError
 from server.institutions.qr import qr_png_cached
 from server.records import service
 from server.records.voucher import make_voucher
@@ -30,6 +30,12 @@ class ChangeVisitPlaceSchema(StrictSchema):
     start_date = fields.Date(load_default=None)
 
 
+class OwedProofSchema(StrictSchema):
+    file = Upload(required=True, metadata={"description": "JPG、PNG 或 PDF 文件"})
+    doc_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32),
+                             metadata={"description": "材料类型；不填时按备案类型所需的第一种材料"})
+
+
 class ContactSchema(StrictSchema):
     contact_phone = fields.String(load_default=None)
     address = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -44,7 +50,10 @@ def _detail(filing):
 @blp.response(200)
 @user_required
 def list_records(args):
-    """备案记录：本人和家庭成员的备案，最新的在前"""
+    """备案记录
+
+    本人和家人已提交的备案，最新的在前；person=self 或家人 id 时只看这个人的。
+    """
     page = service.list_records(current_user(), person=args["person"], page=args["page"],
                                 per_page=args["per_page"])
     return {"items": [service.summary(f) for f in page.items], "total": page.total,
@@ -55,14 +64,21 @@ def list_records(args):
 @blp.response(200)
 @user_required
 def get_record(filing_id):
-    """备案详情：申请内容、材料、承诺书、进度"""
+    """备案详情
+
+    申请内容、材料、承诺书、进度时间线，以及现在可以做的操作（撤销、延期、变更等）。
+    """
     return service.detail_for_user(current_user(), filing_id)
 
 
 @blp.get("/records/<int:filing_id>/documents/<int:doc_id>")
+@blp.doc(**binary_response("image/jpeg", "image/png", "application/pdf", description="材料文件"))
 @user_required
 def get_document(filing_id, doc_id):
-    """下载本人备案的材料或承诺书"""
+    """下载本人备案的材料或承诺书
+
+    本人或家人备案里的一个文件。
+    """
     from server.filing.uploads import UploadError, open_file
 
     doc = service.document_for_user(current_user(), filing_id, doc_id)
@@ -80,7 +96,10 @@ def get_document(filing_id, doc_id):
 @blp.response(200)
 @user_required
 def cancel(filing_id):
-    """撤销备案（长期居住备案在备案成功后一段时间内不能撤销）"""
+    """撤销备案
+
+    长期居住类备案在备案成功后一段时间内不能撤销（时长按参保地政策），此时返回 409 并说明何时可以撤销。
+    """
     return _detail(service.cancel(current_user(), filing_id))
 
 
@@ -88,7 +107,10 @@ def cancel(filing_id):
 @blp.response(200)
 @user_required
 def withdraw(filing_id):
-    """撤回待审核的申请"""
+    """撤回待审核的申请
+
+    只有待审核的申请可以撤回。
+    """
     return _detail(service.withdraw(current_user(), filing_id))
 
 
@@ -97,7 +119,10 @@ def withdraw(filing_id):
 @blp.response(200)
 @user_required
 def extend(body, filing_id):
-    """临时外出备案延期"""
+    """临时外出备案延期
+
+    提交新的结束日期；只适用于临时外出就医类备案。
+    """
     return _detail(service.extend(current_user(), filing_id, body["end_date"]))
 
 
@@ -106,7 +131,10 @@ def extend(body, filing_id):
 @blp.response(201)
 @user_required
 def change_visit_place(body, filing_id):
-    """变更就医地：生成新备案，原备案显示为已变更"""
+    """变更就医地
+
+    生成一条新备案（返回新备案的详情），原备案显示为已变更。
+    """
     new = service.change_visit_place(current_user(), filing_id, body["visit_region_code"],
                                      body["start_date"])
     return _detail(new)
@@ -117,23 +145,26 @@ def change_visit_place(body, filing_id):
 @blp.response(200)
 @user_required
 def update_contact(body, filing_id):
-    """修改联系电话和地址"""
+    """修改联系电话和地址
+
+    只改提交的项。
+    """
     return _detail(service.update_contact(current_user(), filing_id, body["contact_phone"], body["address"]))
 
 
 @blp.post("/filings/<int:filing_id>/owed-proof")
+@blp.arguments(OwedProofSchema, location="multipart")
 @blp.response(200)
 @user_required
-def owed_proof(filing_id):
-    """补交承诺制备案的证明材料（multipart: file, doc_code）"""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ApiError(422, "validation_failed", "请检查以下内容",
-                       details=[Problem("file", "field.required", "请选择要上传的文件")])
+def owed_proof(form, filing_id):
+    """补交证明材料
+
+    以承诺制备案的，在承诺的期限内补交证明材料。multipart/form-data：file 和 doc_code。
+    """
     user = current_user()
     service.filing_for_user(user, filing_id)  # 404 before reading a stranger's upload
-    data = upload.read()
-    return _detail(service.supply_owed_proof(user, filing_id, data, request.form.get("doc_code") or None))
+    data = form["file"].read()
+    return _detail(service.supply_owed_proof(user, filing_id, data, form["doc_code"] or None))
 
 
 def _voucher_filing(filing_id):
@@ -147,7 +178,10 @@ def _voucher_filing(filing_id):
 @blp.response(200)
 @user_required
 def voucher(filing_id):
-    """备案凭证：给医院窗口查验用的凭证码"""
+    """备案凭证
+
+    备案成功后给医院窗口查验用的凭证码和二维码地址；备案未成功时返回 409。
+    """
     filing = _voucher_filing(filing_id)
     token = make_voucher(filing)
     return {"token": token, "filing_id": filing.id, "number": filing.number,
@@ -155,9 +189,13 @@ def voucher(filing_id):
 
 
 @blp.get("/filings/<int:filing_id>/voucher.png")
+@blp.doc(**binary_response("image/png", description="二维码图片"))
 @user_required
 def voucher_png(filing_id):
-    """备案凭证二维码（内容为凭证码）"""
+    """备案凭证二维码
+
+    二维码的内容就是凭证码，窗口扫码核验。
+    """
     filing = _voucher_filing(filing_id)
     # The image of a voucher never changes (the token names the filing only): rendered once to disk.
     data, _ = qr_png_cached(make_voucher(filing), current_app.config["UPLOAD_FOLDER"])

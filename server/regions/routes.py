@@ -5,7 +5,7 @@ import json
 from functools import lru_cache
 
 from flask import Response, request
-from flask_smorest import Blueprint
+from server.common.openapi import PUBLIC, Blueprint
 from marshmallow import fields, validate
 
 from server.common.schemas import StrictSchema
@@ -59,8 +59,13 @@ class RegionDetailSchema(RegionSchema):
 @blp.get("")
 @blp.arguments(RegionQuerySchema, location="query")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 def list_regions(args):
-    """省→市级联（参保地含省本级）；带 q 时按名称、简称、别名或下属区县搜索"""
+    """省→市级联；带 q 时搜索地区
+
+    不带 q：31 个省级地区，每个带下属统筹区（`purpose=insured` 时含省本级）。带 q：按名称、简称、
+    别名或下属区县搜索（如 q=义乌 找到金华市），结果在 items 里。级联数据带 ETag，可以缓存一天。
+    """
     insured = args["purpose"] == "insured"
     if args.get("q"):
         hits = get_catalogue().search(args["q"], include_insured_only=insured)
@@ -91,8 +96,14 @@ def _cascade(insured: bool) -> tuple[bytes, str]:
 
 @blp.get("/<code>")
 @blp.response(200)
+@blp.doc(**PUBLIC)
 @blp.doc(responses={"200": {"description": "地区详情", "content": {"application/json": {"schema": RegionDetailSchema}}}})
 def get_region(code):
+    """地区详情与当地政策
+
+    6 位地区代码对应的全称、简称、所属省、下属区县，以及统筹区的备案政策（可追溯天数、有效期、
+    承诺制适用的类型等）。
+    """
     cat = get_catalogue()
     region = cat.get(code)
     if region is None:

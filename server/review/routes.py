@@ -1,7 +1,7 @@
 """Staff login and the reviewers' queue and decisions."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from server.common.openapi import PUBLIC, Blueprint
 from marshmallow import fields, validate
 
 from server.accounts import staff as staff_service
@@ -47,8 +47,12 @@ class ReasonSchema(StrictSchema):
 @blp.post("/auth/login")
 @blp.arguments(StaffLoginSchema)
 @blp.response(200, StaffLoginResultSchema)
+@blp.doc(**PUBLIC)
 def staff_login(body):
-    """工作人员用户名密码登录"""
+    """工作人员登录
+
+    审核人员和医院窗口人员用用户名和密码登录，返回令牌（有效期较短）和账号信息。
+    """
     from flask import current_app, request
 
     hit_rate_limit("staff-login", request.remote_addr or "?", current_app.config["RATE_LIMIT_LOGIN_PER_MINUTE"])
@@ -58,7 +62,10 @@ def staff_login(body):
 @blp.post("/auth/logout")
 @blp.response(204)
 def staff_logout():
-    """工作人员退出登录"""
+    """工作人员退出登录
+
+    当前令牌立即失效。
+    """
     current_token()
     revoke_current()
 
@@ -67,6 +74,10 @@ def staff_logout():
 @blp.response(200, StaffSchema)
 @staff_required()
 def staff_me():
+    """我的工作人员账号
+
+    角色（reviewer 审核、counter 医院窗口）、负责的参保地或所在机构。
+    """
     return current_staff()
 
 
@@ -82,7 +93,10 @@ def _queue_item(filing, now):
 @blp.response(200)
 @staff_required("reviewer")
 def review_queue(args):
-    """待审核队列：按截止时间排序，超时的标出"""
+    """待审核队列
+
+    负责的参保地的待审核申请，按审核截止时间排序，超时的标出。
+    """
     page = service.review_queue(current_staff(), args["page"], args["per_page"])
     now = now_utc()
     return {"items": [_queue_item(f, now) for f in page.items], "total": page.total,
@@ -93,7 +107,10 @@ def review_queue(args):
 @blp.response(200)
 @staff_required("reviewer")
 def review_filing(filing_id):
-    """审核详情（每次查看都会记录）"""
+    """审核详情
+
+    申请内容、材料和承诺书；每次查看都会记录。
+    """
     filing = service.open_for_review(current_staff(), filing_id)
     out = records.detail(filing)
     out["overdue"] = service.is_overdue(filing)
@@ -106,7 +123,10 @@ def review_filing(filing_id):
 @blp.response(200)
 @staff_required("reviewer")
 def approve(body, filing_id):
-    """审核通过"""
+    """审核通过
+
+    可附说明（reason）。
+    """
     return records.detail(service.decide(current_staff(), filing_id, "approve", body["reason"]))
 
 
@@ -115,7 +135,10 @@ def approve(body, filing_id):
 @blp.response(200)
 @staff_required("reviewer")
 def reject(body, filing_id):
-    """审核不通过（必须填写原因）"""
+    """审核不通过
+
+    必须填写原因（reason），申请人会看到。
+    """
     return records.detail(service.decide(current_staff(), filing_id, "reject", body["reason"]))
 
 
@@ -124,5 +147,8 @@ def reject(body, filing_id):
 @blp.response(200)
 @staff_required("reviewer")
 def return_for_material(body, filing_id):
-    """退回补充材料（必须说明需要补充什么）"""
+    """退回补充材料
+
+    必须说明需要补充什么（reason）；申请人补充后重新提交。
+    """
     return records.detail(service.decide(current_staff(), filing_id, "return", body["reason"]))
