@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from server.filing.routes import blp as filing_blp
     from server.institutions import pages
     from server.institutions.routes import blp as institutions_blp
+    from server.notifications.routes import blp as notifications_blp
     from server.records.routes import blp as records_blp
     from server.regions.routes import blp as regions_blp
     from server.review.routes import blp as review_blp
@@ -93,7 +94,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(pages.bp)  # /q/<token>: the page a counter QR opens outside WeChat
-    for blp in (auth_blp, regions_blp, filing_blp, records_blp, review_blp, chat_blp, institutions_blp):
+    for blp in (auth_blp, regions_blp, filing_blp, records_blp, review_blp, chat_blp, institutions_blp,
+                notifications_blp):
         api.register_blueprint(blp)
 
 

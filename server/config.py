@@ -48,6 +48,12 @@ class Config:
         self.DEV_LOGIN_ENABLED = _bool("DEV_LOGIN_ENABLED", self.APP_ENV != "production")
         self.RATE_LIMIT_LOGIN_PER_MINUTE = int(env.get("RATE_LIMIT_LOGIN_PER_MINUTE", "30"))
         self.RATE_LIMIT_VERIFY_PER_MINUTE = int(env.get("RATE_LIMIT_VERIFY_PER_MINUTE", "60"))
+        # Subscribe-message templates (JSON; see server/notifications/templates.py) and the build
+        # the messages open: release | trial | develop.
+        self.WECHAT_TEMPLATES = env.get("WECHAT_TEMPLATES", "")
+        self.WECHAT_ENV_VERSION = env.get("WECHAT_ENV_VERSION", "release")
+        self.DRAFT_RETENTION_DAYS = int(env.get("DRAFT_RETENTION_DAYS", "90"))
+        self.CHAT_RETENTION_DAYS = int(env.get("CHAT_RETENTION_DAYS", "30"))
         self.SQLITE_WAL = True
         self.TESTING = False
         # flask-smorest / OpenAPI
@@ -80,6 +86,12 @@ class Config:
             out.append("DEV_LOGIN_ENABLED must be off in production")
         if not (self.WECHAT_APPID and self.WECHAT_SECRET):
             out.append("WECHAT_APPID and WECHAT_SECRET are required in production")
+        try:
+            from server.notifications.templates import parse
+
+            parse(self.WECHAT_TEMPLATES)
+        except ValueError as exc:
+            out.append(str(exc))
         if not self.WECHAT_API_BASE.startswith("https://") and not self._loopback_http_allowed():
             out.append("WECHAT_API_BASE must be an https URL in production")
         return out

@@ -131,6 +131,12 @@ class WeChatGateway:
         self._json(resp, "getwxacodeunlimit")
         raise WeChatError("unavailable")
 
+    def subscribe_send(self, access_token: str, body: dict) -> None:
+        """subscribeMessage.send: raises WeChatError with WeChat's errcode when it refuses."""
+        resp = self._call("POST", "/cgi-bin/message/subscribe/send", what="subscribe_send",
+                          params={"access_token": access_token}, json=body)
+        self._json(resp, "subscribe_send")
+
 
 def access_token() -> str:
     """The access token, kept in shared storage so app servers do not fetch one each."""

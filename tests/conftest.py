@@ -18,6 +18,19 @@ from server.extensions import db as _db
 
 POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 
+# Subscribe-message templates as an operator would configure them (ids are made up).
+TEST_TEMPLATES = json.dumps({
+    "review_result": {"id": "TPL-REVIEW", "fields": {"thing1": "filing_type", "phrase2": "result",
+                                                      "thing3": "note", "time4": "time"}},
+    "proof_reminder": {"id": "TPL-PROOF", "fields": {"thing1": "filing_type", "phrase2": "result",
+                                                      "date3": "date", "thing4": "note"}},
+    "validity_reminder": {"id": "TPL-VALID", "fields": {"thing1": "filing_type", "phrase2": "result",
+                                                         "date3": "date", "thing4": "note"}},
+    "verification": {"id": "TPL-VERIFY", "fields": {"thing1": "note", "time2": "time"}},
+    "change_result": {"id": "TPL-CHANGE", "long_term": True,
+                      "fields": {"thing1": "filing_type", "phrase2": "result", "thing3": "note"}},
+})
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only (benchmark smoke)")
@@ -44,6 +57,7 @@ def app(tmp_path_factory, fake_wechat):
         UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
         WECHAT_API_BASE=fake_wechat.url,
         PUBLIC_BASE_URL="https://filing.example.cn",
+        WECHAT_TEMPLATES=TEST_TEMPLATES,
     )
     app = create_app(cfg)
     with app.app_context():
@@ -162,6 +176,12 @@ class FakeWeChat:
                                        "query": {k: v[0] for k, v in parse_qs(url.query).items()}})
                 if url.path == "/cgi-bin/stable_token":
                     return self._send(200, json.dumps({"access_token": "ACCESS-TOKEN", "expires_in": 7200}).encode())
+                if url.path == "/cgi-bin/message/subscribe/send":
+                    fake.subscribe_entered.set()
+                    fake.subscribe_gate.wait(10)
+                    with fake.lock:
+                        errcode = fake.subscribe_errcodes.pop(0) if fake.subscribe_errcodes else 0
+                    return self._send(200, json.dumps({"errcode": errcode, "errmsg": "x"}).encode())
                 if url.path == "/wxa/getwxacodeunlimit":
                     if fake.wxacode_png is None:
                         return self._send(200, json.dumps({"errcode": 41030, "errmsg": "invalid page"}).encode())
@@ -169,6 +189,12 @@ class FakeWeChat:
                 return self._send(404, b"{}")
 
         self.wxacode_png: bytes | None = None
+        # subscribeMessage.send answers these errcodes in turn, then 0; the gate lets a test hold a
+        # send in flight (set = answer at once).
+        self.subscribe_errcodes: list[int] = []
+        self.subscribe_gate = threading.Event()
+        self.subscribe_gate.set()
+        self.subscribe_entered = threading.Event()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
@@ -186,4 +212,7 @@ class FakeWeChat:
     def reset(self):
         with self.lock:
             self.calls.clear()
+            self.subscribe_errcodes.clear()
         self.delay = 0.0
+        self.subscribe_gate.set()
+        self.subscribe_entered.clear()

@@ -29,4 +29,8 @@ def record_event(filing: Filing, actor: Actor, action: str, note: str | None = N
                         action=action, from_status=from_status,
                         to_status=to_status if to_status is not None else from_status, note=note)
     db.session.add(event)
+    # The message about a change is written in the change's own transaction (the outbox).
+    from server.notifications.outbox import on_event
+
+    on_event(filing, action, note)
     return event
