@@ -265,6 +265,12 @@ def bench_env(db_url: str, work: Path, wechat_base: str, appid: str, app_secret:
         "RATE_LIMIT_VERIFY_PER_MINUTE": "100000000",
         "FLASK_APP": "server.wsgi",
         "PYTHONPATH": str(ROOT),
+        "HUEY_SQLITE_PATH": str(work / "huey.db"),
+        # Messages are written for every status change; templates make the worker send them.
+        "WECHAT_TEMPLATES": json.dumps({
+            "review_result": {"id": "BENCH-REVIEW", "fields": {"thing1": "filing_type", "phrase2": "result"}},
+            "change_result": {"id": "BENCH-CHANGE", "long_term": True,
+                              "fields": {"thing1": "filing_type", "phrase2": "result", "thing3": "note"}}}),
     })
     return env
 
@@ -769,6 +775,87 @@ def p_qr(ctx: Ctx) -> RequestList:
     return RequestList([("GET", path.format(id=c), tok, "") for c in codes])
 
 
+def _pending_filings(ctx: Ctx, n: int, insured: str) -> list[int]:
+    """Submitted filings awaiting review, each for its own new person."""
+    from server.extensions import db
+    from server.filing.models import Filing
+
+    now = datetime.now(timezone.utc)
+    ids = []
+    for uid, _ in _fresh_users(ctx, n):
+        f = Filing(owner_id=uid, person_name="压测", insured_region_code=insured, visit_region_code="350200",
+                   scheme="employee", filing_type="referral", start_date=date.today(),
+                   end_date=date.today() + timedelta(days=180), contact_name="压测", contact_phone="13700000000",
+                   notice_version="v1", notice_accepted_at=now, proof_mode="uploaded", status="pending_review",
+                   source="wizard", submitted_at=now, review_due_at=now + timedelta(days=2),
+                   created_at=now, updated_at=now)
+        db.session.add(f)
+        db.session.flush()
+        f.number = f"BR{f.id:012d}"
+        ids.append(f.id)
+    db.session.commit()
+    return ids
+
+
+def _reviewer(ctx: Ctx, region: str) -> str:
+    from server.accounts.models import StaffAccount
+    from server.accounts.tokens import issue_token
+    from server.extensions import db
+
+    staff = StaffAccount(username=f"bench-reviewer-{secrets.token_hex(4)}", display_name="压测", password_hash="!",
+                         role="reviewer", region_codes=[region], active=True)
+    db.session.add(staff)
+    db.session.flush()
+    token, _ = issue_token(staff=staff)
+    db.session.commit()
+    return token
+
+
+def p_review_approve(ctx: Ctx) -> RequestList:
+    """A status change with its outbox row: the review result message is written in the same
+    transaction as the approval."""
+    ctx.probe("POST", "/api/v1/staff/review/filings/1/approve")
+    tok = _reviewer(ctx, "360400")
+    ids = _pending_filings(ctx, ctx.state.get("approve_pool", 400), "360400")
+    return RequestList([("POST", f"/api/v1/staff/review/filings/{fid}/approve", tok, "{}") for fid in ids],
+                       once=True)
+
+
+def measure_delivery(ctx: Ctx, n: int = 300) -> dict:
+    """The worker's delivery rate against the fake WeChat: n outbox rows of users with a long-term
+    subscription, delivered by the worker's own function in this process."""
+    from server.extensions import db
+    from server.filing.models import Filing
+    from server.notifications import templates
+    from server.notifications.models import Subscription
+    from server.notifications.outbox import enqueue
+    from server.tasks import run_delivery
+
+    template = templates.for_kind(ctx.app.config, "cancelled")
+    if template is None:
+        raise Unavailable("no change_result template configured")
+    now = datetime.now(timezone.utc)
+    filings = db.session.scalars(db.select(Filing).where(Filing.status == "approved").limit(n)).all()
+    owners = {f.owner_id for f in filings}
+    existing = set(db.session.scalars(db.select(Subscription.user_id).where(Subscription.template_id == template.id)))
+    for uid in owners - existing:
+        db.session.add(Subscription(user_id=uid, template_id=template.id, long_term=True, remaining=0,
+                                    last_answer="accept", updated_at=now))
+    for f in filings:
+        enqueue(f.owner_id, f, "cancelled")
+    db.session.commit()
+    t0 = time.perf_counter()
+    sent = 0
+    while True:
+        batch = run_delivery()["sent"]
+        if not batch:
+            break
+        sent += batch
+    seconds = time.perf_counter() - t0
+    return {"messages": len(filings), "sent": sent, "seconds": round(seconds, 2),
+            "per_second": round(sent / seconds, 1) if seconds else None}
+
+
 @dataclass(frozen=True)
 class Path_:
     name: str
@@ -791,6 +878,7 @@ PATHS = [
     Path_("detail", "备案详情 GET /records/<id>", p_detail, read=True),
     Path_("chat", "对话一轮 POST /chat/.../messages", p_chat, grows=True, fast=True),
     Path_("verify", "窗口核验 POST /staff/verify", p_verify),
+    Path_("review_approve", "审核通过（含消息写入）POST /staff/review/filings/<id>/approve", p_review_approve),
     Path_("qr", "二维码 GET /staff/counter-codes/<id>.png", p_qr, read=True),
 ]
 SEARCH_PATHS = {"search_browse", "search_kw2", "search_kw_region"}
@@ -944,6 +1032,13 @@ def run(opts) -> dict:
                     with app.app_context():
                         from server.extensions import db
                         db.session.rollback()
+        if not only or "delivery" in only:
+            with app.app_context():
+                try:
+                    result["delivery"] = measure_delivery(ctx)
+                    log(f"  worker delivery: {result['delivery']}")
+                except Unavailable as exc:
+                    result["delivery"] = {"available": False, "reason": str(exc)}
     finally:
         procs.stop()
         if not opts.keep:
@@ -1122,6 +1217,12 @@ def markdown(result: dict) -> str:
                 lines.append(f"| {name} | {size} | {c[1:]} | {m['rps']}{exhausted} | {m['p50_ms']} | {m['p95_ms']} | {m['p99_ms']} "
                              f"| {m['errors']} | {_fmt(m.get('ratio_json'), 2)} | {_fmt(m.get('ratio_row'), 2)} "
                              f"| {_fmt(m['peak_worker_mb'])} | {_fmt(m['wrk_cpu_pct'])} | {_fmt(m['server_cpu_pct'])} |")
+    if result.get("delivery"):
+        d = result["delivery"]
+        lines += ["", "## Worker delivery", "",
+                  (f"{d['sent']} of {d['messages']} subscribe messages delivered in {d['seconds']} s "
+                   f"({d['per_second']} per second, one worker thread, fake WeChat on loopback)")
+                  if d.get("available", True) else f"not available: {d.get('reason')}"]
     lines += ["", "## Targets", "", "| target | value | limit | result |", "|---|---:|---|---|"]
     for t in result["targets"]:
         lines.append(f"| {t['target']} | {_fmt(t['value'], 2)} | {t['limit']} | {t['met']} |")

@@ -46,6 +46,8 @@ def make_handler(appid: str, secret: str):
             self.rfile.read(length)
             if url.path == "/cgi-bin/stable_token":
                 return self._send(200, {"access_token": "BENCH-ACCESS-TOKEN", "expires_in": 7200})
+            if url.path == "/cgi-bin/message/subscribe/send":
+                return self._send(200, {"errcode": 0, "errmsg": "ok"})
             return self._send(404, {})
 
     return Handler

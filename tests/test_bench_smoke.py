@@ -33,7 +33,8 @@ def test_quick_bench_writes_report_json_and_chart(tmp_path):
 
     # Every path is measured or explicitly reported as not available, never silently dropped.
     paths = result["paths"]
-    assert {"login", "regions", "search_kw2", "records", "submit", "chat", "verify", "qr"} <= set(paths)
+    assert {"login", "regions", "search_kw2", "records", "submit", "chat", "verify", "qr", "review_approve"} <= set(paths)
+    assert result["delivery"]["sent"] == result["delivery"]["messages"] > 0
     for name, entry in paths.items():
         if entry["available"]:
             for by_conc in entry["sizes"].values():
