@@ -277,7 +277,7 @@ def test_yes_no(text, answer):
 
 def test_question_intent_rides_along_with_slots():
     u = understand("在大理旅游时突发心梗，我是浙江温州的城镇职工医保，现在能补办备案吗？", TODAY)
-    assert u.question_intent == "backdate" and u.filing_type == "emergency"
+    assert u.question_intent == "file_before_discharge" and u.filing_type == "emergency"
 
 
 # --- development set ------------------------------------------------------------------------------

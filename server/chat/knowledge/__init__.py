@@ -1,0 +1,150 @@
+"""The chat's knowledge base: what people ask about cross-province filing, answered from the rules.
+
+    match(text, context=None) -> Match | None   the entry a message asks about, with its answer
+    is_question(text) -> bool                    whether a message asks something
+    answer(entry_id, context=None) -> str        an entry's answer fitted to the context
+    ENTRIES                                       every entry (id, title, paraphrases, sources)
+
+`context` is the dialog's slot state (a mapping with filing_type and insured_region_code, or an
+object with those attributes): answers then name that type's documents and that place's settings.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from server.chat.knowledge.entries import BY_ID, ENTRIES, LEGACY_INTENTS, Entry
+from server.chat.knowledge.facts import facts_for
+from server.chat.knowledge.retrieval import Index, normalize
+
+# Below this BM25 score, or when the best paraphrase covers too little of what the message says
+# and the message too little of the paraphrase, no entry is returned (tuned on the tuned part of
+# the evaluation corpus only).
+MIN_SCORE = 6.0
+MIN_COVERAGE = 0.45
+MIN_DOC_COVERAGE = 0.7
+MIN_DOC_SHARE = 0.35
+MIN_CLEAR_COVERAGE = 0.35
+CLEAR_MARGIN = 2.0
+_SENTENCE = re.compile(r"[。？?！!；;\n]+")
+_CLAUSE = re.compile(r"[，,、。？?！!；;\n]+")
+MAX_WINDOWS = 6
+
+_QUESTION = re.compile(r"[？?]|吗|呢|么|怎么|怎样|如何|多久|多长|哪些|哪家|哪里|哪个|什么|啥|能不能|可不可以|"
+                       r"是不是|会不会|是否|几天|几个|几成|多少|有没有|要不要|行不行|可以不|请问|想问|"
+                       r"想了解|咨询|问一下|问下|求助|来得及|咋|为啥|为什么")
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: str
+    score: float
+    answer: str
+    source_url: str
+    title: str
+
+
+@lru_cache(maxsize=1)
+def _index() -> Index:
+    docs = []
+    for e in ENTRIES:
+        docs.append((e.id, e.title))
+        docs.extend((e.id, q) for q in e.questions)
+    return Index(docs)
+
+
+def _confident(hit) -> bool:
+    # Covering all of a message is not enough when the message says almost nothing the
+    # paraphrase is about (医保是宜宾的，能报吗 against 外地生孩子医保能报吗).
+    return hit.score >= MIN_SCORE and (
+        (hit.coverage >= MIN_COVERAGE and hit.doc_coverage >= MIN_DOC_SHARE)
+        or hit.doc_coverage >= MIN_DOC_COVERAGE)
+
+
+# A message about anything else (a hotel allowance, settling in a city) gets no entry, however
+# its words happen to overlap: it must name something of medical insurance or treatment.
+_IN_DOMAIN = re.compile(r"医保|医疗|报销|报|备案|就医|看病|住院|门诊|医院|社保|药|病|结算|参保|转诊|急诊|抢救|"
+                        r"凭证|生孩子|工伤|手术|治疗|材料|证明|审核|撤销|变更|有效|补办|比例|延期|承诺书|"
+                        r"定点|出院|入院|户口簿|居住证|能做|干什么|怎么用")
+
+
+# Words that make a message about treatment away from the insured place: then a filing entry
+# close to the best score wins over a pointer about purely local matters.
+_CROSS_PLACE = re.compile(r"异地|备案|转诊|就医地|急诊")
+_LOCAL_ONLY = frozenset({"oos_local_ratio", "oos_contribution"})
+OUT_OF_SCOPE_MARGIN = 0.7
+MAX_CHARS = 300  # a longer post asks its question early; the rest only costs time
+
+
+def _clear_winner(hits) -> list:
+    """The top hit of one search when it stands well clear of the runner-up: then a message that
+    says much else besides (我在本省别的市住院要不要备案) still gets its entry."""
+    if not hits or hits[0].score < MIN_SCORE or hits[0].coverage < MIN_CLEAR_COVERAGE:
+        return []
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return [hits[0]] if hits[0].score >= CLEAR_MARGIN * runner_up else []
+
+
+def _search(part: str) -> list:
+    hits = _index().search(part, limit=3)
+    return [h for h in hits if _confident(h)] or _clear_winner(hits)
+
+
+def _best(text: str):
+    """The whole message, then each of its sentences (a long post often asks in its first
+    sentence and tells its story after): the highest confident hit."""
+    normalized = normalize(text)
+    if not _IN_DOMAIN.search(normalized):
+        return None
+    sentences = [p for p in _SENTENCE.split(text[:MAX_CHARS]) if p.strip()][:3] or [text[:MAX_CHARS]]
+    found = [h for part in sentences for h in _search(part)]
+    if not found and len(sentences) > 1:
+        found = _search(text[:MAX_CHARS])
+    if not found:
+        # A situation told in clauses (在北京住院了，没有备案，怎么办): two clauses at a time.
+        clauses = [c for c in _CLAUSE.split(text[:MAX_CHARS]) if c.strip()]
+        windows = ["，".join(clauses[i:i + 2]) for i in range(len(clauses) - 1)][:MAX_WINDOWS]
+        found = [h for w in windows for h in _index().search(w, limit=3) if _confident(h)]
+    if not found:
+        return None
+    top = max(found, key=lambda h: h.score)
+    if top.key in _LOCAL_ONLY and _CROSS_PLACE.search(normalized):
+        inside = [h for h in found if BY_ID[h.key].topic != "out_of_scope"
+                  and h.score >= OUT_OF_SCOPE_MARGIN * top.score]
+        if inside:
+            return max(inside, key=lambda h: h.score)
+    return top
+
+
+def is_question(text: str) -> bool:
+    """A message that asks something (a question word or mark), as opposed to a statement."""
+    return bool(_QUESTION.search(text or ""))
+
+
+def match(text: str, context: Any = None) -> Match | None:
+    """The entry the message asks about, or None below the confidence threshold."""
+    hit = _best(text or "")
+    if hit is None:
+        return None
+    e = BY_ID[hit.key]
+    return Match(e.id, round(hit.score, 3), e.answer(facts_for(context)), e.sources[0], e.title)
+
+
+def answer(entry_id: str, context: Any = None) -> str:
+    """An entry's answer (by id, or by an intent name of the earlier fixed FAQ)."""
+    e = BY_ID.get(LEGACY_INTENTS.get(entry_id, entry_id))
+    if e is None:
+        raise ValueError(f"unknown knowledge-base entry {entry_id}")
+    return e.answer(facts_for(context))
+
+
+def entry(entry_id: str) -> Entry:
+    return BY_ID[entry_id]
+
+
+_index()  # built once per process at import, not inside someone's first chat turn
+
+__all__ = ["match", "is_question", "answer", "entry", "Match", "Entry", "ENTRIES", "MIN_SCORE",
+           "MIN_COVERAGE"]

@@ -1,0 +1,130 @@
+"""Finding the entry a message asks about: BM25 over character unigrams and bigrams of normalised
+text, each paraphrase its own document, an entry scoring as its best paraphrase.
+
+Chinese questions are short and written every which way; character n-grams need no word list and
+match across the many spellings of one word (报销/报账, 新农合/合作医疗 after normalising), and
+BM25's document-frequency weighting lets 备案, asked everywhere, count less than 撤销. Below the
+threshold nothing is returned: a wrong answer is worse than saying what the assistant can do.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+# Traditional forms seen in messages about this topic (a full converter is not needed for a
+# vocabulary this small).
+_TRADITIONAL = str.maketrans(
+    "農報銷險醫療為備與異這個們來對時會後門診機構費經辦處證過還嗎麼該價單張選號務險電話區縣頭實"
+    "撫類別轉續條規種請問幾長間開關聯網際戶籍遷讓職工應當號碼證僅難題擔壓養帶給歲沒",
+    "农报销险医疗为备与异这个们来对时会后门诊机构费经办处证过还吗么该价单张选号务险电话区县头实"
+    "抚类别转续条规种请问几长间开关联网际户籍迁让职工应当号码证仅难题担压养带给岁没")
+
+# Spellings of one thing, mapped to the form the paraphrases use. Longest first.
+_SYNONYMS: tuple[tuple[str, str], ...] = tuple(sorted({
+    "新型农村合作医疗": "居民医保", "农村合作医疗": "居民医保", "合作医疗": "居民医保", "新农合": "居民医保",
+    "农合": "居民医保", "农村医保": "居民医保", "农村医疗保险": "居民医保", "城乡居民医保": "居民医保",
+    "城镇职工医保": "职工医保", "职工医疗保险": "职工医保",
+    "医疗保险": "医保", "医保卡": "社保卡", "报账": "报销", "报帐": "报销", "能报吗": "能报销吗",
+    "外省": "异地", "省外": "异地", "外地": "异地", "跨省": "异地", "异地医疗": "异地就医",
+    "看病": "就医", "就诊": "就医", "治病": "就医", "转院": "转诊", "转院证明": "转诊证明",
+    "转诊单": "转诊证明", "转诊转院证明": "转诊证明", "登记备案": "备案", "报备": "备案",
+    "多长时间": "多久", "相同": "一样", "一致": "一样", "多少天": "多久", "几天": "多久", "什么时候": "多久",
+    "资料": "材料", "手续": "材料", "证件": "材料", "撤回": "撤销", "取消": "撤销", "注销": "撤销",
+    "作废": "撤销", "怎样": "怎么", "如何": "怎么", "咋": "怎么", "啥": "什么", "哪些": "什么",
+    "生小孩": "生孩子", "分娩": "生孩子", "生育": "生孩子", "医保码": "医保电子凭证",
+    "电子医保卡": "医保电子凭证", "电子社保卡": "医保电子凭证", "老家": "参保地", "原籍": "参保地",
+    "户口本": "户口簿", "居住证明": "居住证", "门特": "门诊慢特病", "门规": "门诊慢特病",
+    "特殊病种": "门诊慢特病", "特殊慢病": "门诊慢特病", "慢性病": "门诊慢特病", "慢特病": "门诊慢特病",
+    "特病": "门诊慢特病", "慢病": "门诊慢特病", "父亲": "爸爸", "母亲": "妈妈", "爸": "爸爸", "妈": "妈妈",
+    "老人": "父母", "撤掉": "撤销", "退掉": "撤销", "删掉": "撤销", "刷医保": "直接结算",
+    "能刷": "能直接结算", "刷卡": "直接结算", "本省": "省内", "同省": "省内", "替": "给", "帮": "给",
+    "能管": "有效", "管几个月": "有效多久", "犯病": "急病", "咋办": "怎么办", "爹": "爸爸", "娘": "妈妈",
+}.items(), key=lambda kv: -len(kv[0])))
+_SYN_RE = re.compile("|".join(re.escape(k) for k, _ in _SYNONYMS))
+_SYN = dict(_SYNONYMS)
+
+# Characters that carry no topic on their own (particles, pronouns, punctuation).
+_STOP = set("的了吗呢啊吧呀么我你他她它们是在有和与及或就都也还要想请问能会可以这那个些一下"
+            "怎什哪谁么多少吗嘛哦噢嗯呃哈很太最更又再被把让给对从到向为于而且但")
+_KEEP = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
+
+K1, B = 1.2, 0.6
+
+
+def normalize(text: str) -> str:
+    text = (text or "").lower().translate(_TRADITIONAL)
+    return _SYN_RE.sub(lambda m: _SYN[m.group(0)], text)
+
+
+def tokens(text: str) -> list[str]:
+    """Unigrams (stop characters dropped) and bigrams of each run of Chinese letters or digits."""
+    out: list[str] = []
+    for run in _KEEP.findall(normalize(text)):
+        if re.fullmatch(r"[0-9a-z]+", run):
+            continue  # years, amounts: no topic
+        out.extend(ch for ch in run if ch not in _STOP)
+        out.extend(run[i:i + 2] for i in range(len(run) - 1)
+                   if not (run[i] in _STOP and run[i + 1] in _STOP))
+    return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: str
+    score: float
+    coverage: float      # share of the message's weight that the best paraphrase matched
+    doc_coverage: float  # share of the best paraphrase's weight found in the message
+
+
+class Index:
+    """BM25 over short documents, each tagged with the key (entry id) it belongs to.
+
+    A document's length never changes, so each (token, document) weight is computed once here;
+    a search only adds them up."""
+
+    def __init__(self, docs: list[tuple[str, str]]):
+        keys: list[str] = []
+        lengths: list[int] = []
+        counts_of: list[Counter] = []
+        for key, text in docs:
+            counts = Counter(tokens(text))
+            keys.append(key)
+            lengths.append(sum(counts.values()))
+            counts_of.append(counts)
+        n_docs = len(keys)
+        avg = sum(lengths) / max(n_docs, 1)
+        df = Counter(tok for counts in counts_of for tok in counts)
+        self._idf = {tok: math.log(1 + (n_docs - n + 0.5) / (n + 0.5)) for tok, n in df.items()}
+        self._keys = keys
+        self._weight = [sum(self._idf[t] for t in counts) for counts in counts_of]
+        self._postings: dict[str, tuple[tuple[int, float], ...]] = {}
+        grouped: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for doc, counts in enumerate(counts_of):
+            norm = K1 * (1 - B + B * lengths[doc] / avg)
+            for tok, tf in counts.items():
+                grouped[tok].append((doc, self._idf[tok] * tf * (K1 + 1) / (tf + norm)))
+        self._postings = {tok: tuple(p) for tok, p in grouped.items()}
+
+    def search(self, text: str, limit: int = 3) -> list[Hit]:
+        known = [t for t in set(tokens(text)) if t in self._idf]
+        if not known:
+            return []
+        idf = self._idf
+        total = sum(idf[t] for t in known)
+        scores: dict[int, float] = {}
+        matched: dict[int, float] = {}
+        for tok in known:
+            weight = idf[tok]
+            for doc, w in self._postings[tok]:
+                scores[doc] = scores.get(doc, 0.0) + w
+                matched[doc] = matched.get(doc, 0.0) + weight
+        best: dict[str, int] = {}
+        for doc, score in scores.items():
+            key = self._keys[doc]
+            if key not in best or score > scores[best[key]]:
+                best[key] = doc
+        top = sorted(best.values(), key=lambda d: -scores[d])[:limit]
+        return [Hit(self._keys[d], scores[d], matched[d] / total, matched[d] / self._weight[d])
+                for d in top]
