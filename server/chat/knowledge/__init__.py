@@ -30,7 +30,7 @@ MIN_CLEAR_COVERAGE = 0.35
 CLEAR_MARGIN = 2.0
 _SENTENCE = re.compile(r"[。？?！!；;\n]+")
 _CLAUSE = re.compile(r"[，,、。？?！!；;\n]+")
-MAX_WINDOWS = 6
+MAX_WINDOWS = 4
 
 _QUESTION = re.compile(r"[？?]|吗|呢|么|怎么|怎样|如何|多久|多长|哪些|哪家|哪里|哪个|什么|啥|能不能|可不可以|"
                        r"是不是|会不会|是否|几天|几个|几成|多少|有没有|要不要|行不行|可以不|请问|想问|"
