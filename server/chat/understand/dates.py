@@ -11,7 +11,10 @@ _NUM = r"(?:\d{1,4}|[零〇一二两三四五六七八九十]{1,4})"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _RELATIVE_DAYS = {"大后天": 3, "大前天": -3, "今天": 0, "今日": 0, "明天": 1, "明日": 1,
-                  "后天": 2, "昨天": -1, "昨日": -1, "前天": -2}
+                  "后天": 2, "昨天": -1, "昨日": -1, "前天": -2,
+                  "今早": 0, "今晚": 0, "今儿": 0, "明早": 1, "明晚": 1, "明儿": 1, "昨晚": -1, "昨夜": -1,
+                  "昨儿": -1, "前晚": -2, "前儿": -2}
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "明年": 1, "下一年": 1, "后年": 2, "去年": -1, "上一年": -1, "前年": -2}
 _UNIT = r"(?:天|日|周|个?星期|个?礼拜)"
 _UNIT_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7}
 
@@ -24,7 +27,8 @@ def _days(g: dict) -> int | None:
 
 _DATE_PATTERNS = (
     ("ymd", re.compile(rf"(?P<y>\d{{4}}|[零〇一二三四五六七八九]{{4}})年(?P<m>{_NUM})月(?P<d>{_NUM})[日号]?")),
-    ("rel_year", re.compile(rf"(?P<ry>今年|明年|后年)(?P<m>{_NUM})月(?P<d>{_NUM})[日号]?")),
+    ("rel_year", re.compile(rf"(?P<ry>{'|'.join(sorted(_RELATIVE_YEARS, key=len, reverse=True))})(?:的)?"
+                            rf"(?P<m>{_NUM})月(?:份)?(?P<d>{_NUM})[日号]?")),
     ("iso", re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")),
     ("rel_month", re.compile(rf"(?P<rel>下个?月|这个?月|本月|上个?月)(?P<d>{_NUM})[日号]")),
     ("md", re.compile(rf"(?P<m>{_NUM})月(?P<d>{_NUM})[日号]?")),
@@ -39,8 +43,11 @@ _DATE_PATTERNS = (
     ("rel_day", re.compile("|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)))),
     ("day", re.compile(rf"(?<![月\d零〇一二两三四五六七八九十])(?P<d>{_NUM})[日号](?!楼|线|床|房|窗口|门|病房)")),
 )
-_END_MARK = re.compile(r"(?:到|至|截止|截至|结束于?)$")
-_PREFER_MARK = re.compile(r"(?:改成|改为|改到|换成|应该是|是)$")
+# 住到12月10号 ends a stay; 改到后天 / 推到周五 moves its start.
+_END_MARK = re.compile(r"(?:(?<![改推挪延提换])到|至|截止|截至|结束于?)$")
+_PREFER_MARK = re.compile(r"(?:改成|改为|改到|推到|挪到|延到|提前到|换成|应该是|是)$")
+# 明天就去……哦不，后天: a date after a correction inside the message replaces the one before.
+_CORRECTED_BEFORE = re.compile(r"不对|说错|搞错|弄错|哦不|噢不|不不|啊不|改成|改到|改为|推到|挪到")
 _REJECT_AFTER = re.compile(r"^[^，。,]{0,2}(?:走不开|不行|去不了|不去|没空)")
 _PAST_HINT = re.compile(r"已经|已|了")
 
@@ -91,7 +98,7 @@ def _resolve_date(kind: str, mt: re.Match, today: date, text: str) -> date | Non
         return _month_day(today, m, d) if m and d else None
     if kind == "rel_year":
         m, d = _n(g["m"]), _n(g["d"])
-        y = today.year + {"今年": 0, "明年": 1, "后年": 2}[g["ry"]]
+        y = today.year + _RELATIVE_YEARS[g["ry"]]
         return _safe_date(y, m, d) if m and d else None
     if kind == "in_hospital":
         n = _days(g)
@@ -125,7 +132,8 @@ def _resolve_date(kind: str, mt: re.Match, today: date, text: str) -> date | Non
 
 
 def parse_start_date(text: str, today: date) -> date | None:
-    """The start date a message gives: the one after 改成/是 if any, else the first, never an end date."""
+    """The start date a message gives: the last one after 改成/是 or a correction if any, else the
+    first, never an end date."""
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, date]] = []  # (preference, position, date)
     for kind, pattern in _DATE_PATTERNS:
@@ -134,10 +142,11 @@ def parse_start_date(text: str, today: date) -> date | None:
             if any(a < y and x < b for x, y in taken):
                 continue
             taken.append((a, b))
-            before = text[max(0, a - 3):a]
+            before = text[max(0, a - 4):a]
             if _END_MARK.search(before) or _REJECT_AFTER.match(text[b:]):
                 continue
             value = _resolve_date(kind, mt, today, text)
             if value is not None:
-                found.append((0 if _PREFER_MARK.search(before) else 1, a, value))
+                preferred = _PREFER_MARK.search(before) or _CORRECTED_BEFORE.search(text[:a])
+                found.append((0, -a, value) if preferred else (1, a, value))
     return min(found)[2] if found else None

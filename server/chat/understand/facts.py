@@ -25,7 +25,9 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
                           r"派出证明|异地工作证明|工作证明|派我|派到|派遣|常驻异地|异地工作|派往|派驻|外派|被派|常驻|驻点|长驻|驻外|借调|派去|派过去|调派|单位派|公司派")),
     ("self_go", re.compile(r"自己(?:想|要|打算)?(?:去|过去|回去|回|找|跑|来|看|开车)|自行(?:去|前往|就医)|探亲")),
     ("retired", re.compile(r"退休|离休|养老金")),
-    ("hukou_moved", re.compile(r"(?:户口|户籍)(?:本)?(?:已经|已|也|都|也已经|早就|早已|刚)?(?:迁|落|转|移)(?:回|到|去|过|来|了|至|往|在)|落户|迁户口")),
+    ("hukou_moved", re.compile(r"(?:户口|户籍)(?:本)?(?:已经|已|也|都|也已经|早就|早已|刚)?"
+                               r"(?:(?:跟着?|随着?)[^，。,]{1,4}?(?:一起|一块)?)?(?:迁|落|转|移)(?:回|到|去|过|来|了|至|往|在)"
+                               r"|落户|迁户口")),
     ("resettle", re.compile(r"异地安置|安置备案|退休安置")),
     ("long_term_label", re.compile(r"长期居住备案|异地长期居住|长期居住的备案")),
     ("long_living", re.compile(
@@ -36,7 +38,13 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("residence_permit", re.compile(r"居住证|居住证明")),
     ("wintering", re.compile(r"过冬|候鸟|避寒|猫冬")),
     ("temporary", re.compile(r"临时外出|临时备案|临时就医")),
+    # A trip with an end (home for the holidays, travel, a visit): 回老家看病, 寒假回乌鲁木齐.
+    ("trip", re.compile(r"回(?:趟|一趟)?(?:老家|家乡)|寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|出差|"
+                        r"回去(?:看|住)(?:一段|几天|几个月)")),
 )
+# Facts that settle the filing type by themselves: a correction inside the message replaces them.
+TYPE_FACTS = frozenset({"emergency", "referral", "no_referral", "posted", "resettle", "self_go", "trip"})
+_SELF_CORRECTION = re.compile(r"(?:不对|说错了|搞错了|弄错了|说错|哦不|噢不|不不|啊不|不是不是)[，,。！!]?")
 _NEGATED_FACT = {
     "emergency": re.compile(r"(?:不是|非|不算)急诊"),
     "referral": re.compile(r"(?:没|未|不|无)[^，。,]{0,4}(?:转诊|转院)|(?:转诊|转院)[^，。,]{0,3}(?:没|没有|未)(?:开|有|给)"),
@@ -55,6 +63,17 @@ BARE_TYPE = (
 
 
 def find_facts(text: str) -> set[str]:
+    """Facts the message states; after 不对/说错了 inside it, the later statement of the type wins
+    (类型是转诊……不对，我是自己去的)."""
+    marks = list(_SELF_CORRECTION.finditer(text))
+    if marks:
+        after = _stated_facts(text[marks[-1].end():])
+        if after & TYPE_FACTS:
+            return (_stated_facts(text[:marks[-1].start()]) - TYPE_FACTS) | after
+    return _stated_facts(text)
+
+
+def _stated_facts(text: str) -> set[str]:
     found: set[str] = set()
     for name, pattern in _FACT_PATTERNS:
         matches = list(pattern.finditer(text))
@@ -96,6 +115,8 @@ def derive_filing_type(facts: set[str] | frozenset[str],
         return "retiree_relocated", "异地安置 named"
     if "no_referral" in facts or "self_go" in facts:
         return "other_temporary", "going on one's own without a referral"
+    if "trip" in facts and not facts & LONG_TERM_FACTS:
+        return "other_temporary", "a trip away from home (holidays, travel, a visit home)"
     if facts & LONG_TERM_FACTS:
         merged = set(prior) | set(facts)
         if "hukou_moved" in facts:

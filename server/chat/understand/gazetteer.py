@@ -19,6 +19,22 @@ STOP_SURFACES = frozenset("""平安 长寿 合作 东方 安宁 和平 太平 �
 
 
 
+# One-character abbreviations (沪 京 渝 穗 …) name a place only right after a verb of place (在沪,
+# 来京, 赴渝, 回湘); anywhere else the character is an ordinary word or part of one.
+ABBREVIATIONS = {
+    "沪": "310000", "京": "110000", "津": "120000", "渝": "500000",
+    "穗": "440100", "蓉": "510100", "甬": "330200", "榕": "350100", "邕": "450100", "杭": "330100",
+    "冀": "130000", "晋": "140000", "辽": "210000", "苏": "320000", "浙": "330000", "皖": "340000",
+    "闽": "350000", "赣": "360000", "鲁": "370000", "豫": "410000", "鄂": "420000", "湘": "430000",
+    "粤": "440000", "桂": "450000", "琼": "460000", "川": "510000", "蜀": "510000", "黔": "520000",
+    "滇": "530000", "陕": "610000", "陇": "620000",
+}
+ABBREVIATION_BEFORE = frozenset("在来赴到去回返离抵驻进留")
+# Words that begin with an abbreviation's character after such a verb: 在京东买的, 去豫园, 津贴.
+ABBREVIATION_NOT_BEFORE = ("京东", "京剧", "豫园", "津贴", "榕树", "鲁迅", "川菜", "湘菜", "粤菜", "苏醒",
+                           "杭帮", "浙商", "晋升", "晋级", "蜀黍", "陕菜")
+
+
 class Gazetteer:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
@@ -38,8 +54,21 @@ class Gazetteer:
         for row in data["hospitals"]:
             for name in row["names"]:
                 self.hospitals[name] = (row["region_code"], row["label"])
+        # A name a few cities' hospitals share (协和, 同济): the cities to ask about.
+        self.shared_hospitals: dict[str, tuple[tuple[str, ...], str]] = {}
+        for row in data.get("shared", ()):
+            codes = tuple(c for c in row["region_codes"] if catalogue.get(c))
+            for name in row["names"]:
+                self.shared_hospitals[name] = (codes, row["label"])
         self.capitals: dict[str, str] = data["capitals"]
-        self.max_len = max(max(map(len, self.places)), max(map(len, self.hospitals)))
+        self.abbreviations: dict[str, PlaceHit] = {}
+        for char, code in ABBREVIATIONS.items():
+            region = catalogue.get(code)
+            if region is not None:
+                self.abbreviations[char] = PlaceHit(char, region.level, region.code, region.province_code,
+                                                    region.code, region.name)
+        self.max_len = max(max(map(len, self.places)), max(map(len, self.hospitals)),
+                           max(map(len, self.shared_hospitals), default=0))
         self.municipalities = {p.code for p in catalogue.provinces() if p.level == "municipality"}
 
     def tier(self, hit: PlaceHit) -> int:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from server.chat.understand.gazetteer import STOP_SURFACES, Gazetteer
+from server.chat.understand.gazetteer import (ABBREVIATION_BEFORE, ABBREVIATION_NOT_BEFORE,
+                                              STOP_SURFACES, Gazetteer)
 from server.chat.understand.model import Option
 from server.regions.catalogue import PlaceHit
 
@@ -21,6 +22,8 @@ class Mention:
     hits: tuple[PlaceHit, ...] = ()
     hospital_region: str | None = None  # a hospital named: the region it is in
     hospital: str | None = None
+    hospital_codes: tuple[str, ...] = ()  # a name several cities' hospitals share (协和)
+    hospital_prefix: bool = False  # the city starts a hospital's name (泸州中医院)
     stop: bool = False
     role: str | None = None
     score: int = 0
@@ -50,6 +53,10 @@ def scan(text: str, gz: Gazetteer) -> list[Mention]:
         skip = 0
         for length in range(min(gz.max_len, n - i), 1, -1):
             s = text[i:i + length]
+            if s in gz.shared_hospitals:
+                codes, label = gz.shared_hospitals[s]
+                found = Mention(i, i + length, s, hospital_codes=codes, hospital=label)
+                break
             if s in gz.hospitals:
                 code, label = gz.hospitals[s]
                 if code is None:
@@ -61,12 +68,27 @@ def scan(text: str, gz: Gazetteer) -> list[Mention]:
             if hits:
                 found = Mention(i, i + length, s, hits=hits, stop=s in STOP_SURFACES)
                 break
+        if found is None and not skip:
+            found = _abbreviation(text, i, gz)
         if found is None:
             i += skip or 1
             continue
         out.append(found)
         i = found.end
     return out
+
+
+def _abbreviation(text: str, i: int, gz: Gazetteer) -> Mention | None:
+    hit = gz.abbreviations.get(text[i])
+    if hit is None or i == 0 or text[i - 1] not in ABBREVIATION_BEFORE:
+        return None
+    if text.startswith(ABBREVIATION_NOT_BEFORE, i):
+        return None
+    return Mention(i, i + 1, text[i], hits=(hit,))
+
+
+def _hospital_codes(m: Mention) -> tuple[str, ...]:
+    return (m.hospital_region,) if m.hospital_region else m.hospital_codes
 
 
 def _contains(outer: Mention, hit: PlaceHit) -> bool:
@@ -92,14 +114,16 @@ def refine(text: str, raw: list[Mention], gz: Gazetteer) -> list[Mention]:
                                          or (prev.end == m.start - 1 and text[prev.end] == "的"))
         if m.hits and _STREET_SUFFIX.match(after):
             continue
-        if m.hospital_region:
-            if prev is not None and adjacent and (
-                    prev.hospital_region == m.hospital_region
-                    or m.hospital_region in _outer_region(prev)
-                    or any(h.kind == "province" and h.region_code[:2] == m.hospital_region[:2] for h in prev.hits)):
+        codes = _hospital_codes(m)
+        if codes:
+            # 北京协和医院 written 北京的协和医院, 湖北武汉协和: the place before says which one.
+            inside = [c for c in codes if prev is not None and adjacent and (
+                prev.hospital_region == c or c in _outer_region(prev)
+                or any(h.kind == "province" and h.region_code[:2] == c[:2] for h in prev.hits))]
+            if len(inside) == 1:
                 prev.end, prev.surface = m.end, text[prev.start:m.end]
-                prev.hospital_region, prev.hospital = m.hospital_region, m.hospital
-                prev.hits, prev.stop = (), False
+                prev.hospital_region, prev.hospital = inside[0], m.hospital
+                prev.hits, prev.stop, prev.hospital_prefix = (), False, False
                 continue
             if prev is not None and adjacent and prev.hits:
                 continue  # 深圳的北大医院: the city written before the name is the place
@@ -120,6 +144,9 @@ def refine(text: str, raw: list[Mention], gz: Gazetteer) -> list[Mention]:
             if _HOSPITAL_SUFFIX.match(after):
                 # 昆明延安医院, 上海的瑞金医院: a place name after a city is the hospital's own name.
                 continue
+        if m.hits and not m.stop and _HOSPITAL_SUFFIX.match(after) and not all(
+                h.kind == "province" for h in m.hits):
+            m.hospital_prefix = True  # 急送泸州中医院: the hospital is in that city
         out.append(m)
     return out  # everyday words (m.stop) are kept for roles.keep_stop_word to judge
 
@@ -127,6 +154,11 @@ def refine(text: str, raw: list[Mention], gz: Gazetteer) -> list[Mention]:
 def resolve(m: Mention, gz: Gazetteer) -> None:
     if m.hospital_region:
         m.codes = (m.hospital_region,)
+        return
+    if m.hospital_codes:
+        m.codes = m.hospital_codes
+        m.ambiguous = len(m.codes) > 1
+        m.options = tuple(Option(c, f"{gz.label(c)}的{m.hospital}") for c in m.codes)
         return
     hits = list(m.hits)
     bare = all(h.surface != h.place_name for h in hits)

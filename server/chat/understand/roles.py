@@ -33,16 +33,30 @@ _INSURED_BEFORE = re.compile(
 _FROM_BEFORE = re.compile(r"从$")
 _VISIT_LABEL_BEFORE = re.compile(
     r"(?:就医地|就医地点|就医城市|就诊地|看病的地方|目的地|要去的地方)(?:也|就)?(?:是|在|为|选)?(?:在)?[:：]?$")
+# 在老家临汾参加的职工医保: a hometown is the insured place when the insurance is said to be there.
+_HOME_BEFORE = re.compile(r"(?:老家|家乡|户口所在地|户籍地)(?:是|在)?$")
+# 发票寄回郑州报销, 回郑州能报销吗: where the bills go back to be claimed is the insured place.
+_CLAIM_BACK_BEFORE = re.compile(r"(?:寄回|拿回|带回|邮回|交回|回)(?:到)?$")
+_CLAIM_AFTER = re.compile(r"^(?:去|那边|那里|以后|后)?[^，。,]{0,5}?(?:报销|报账|能报|可以报|报不报|给报)")
+_CLAIM_BACK_ANYWHERE = re.compile(r"(?:寄|拿|带|邮|交)回|回(?:去|到)?[^，。,]{0,6}?(?:报销|报账|能报|可以报)")
+# 原来在乌鲁木齐看病: where someone used to be treated says nothing of this filing by itself.
+_USED_TO_BEFORE = re.compile(r"(?:原来|以前|之前|原先|本来|过去)(?:一直|都)?在$")
+# 外地患者在北京医保怎么用: the person is from elsewhere, so the place is where they are treated.
+_OUTSIDER_BEFORE = re.compile(r"外地(?:的)?(?:患者|病人|人|参保人员?|医保|老人)?(?:在|来|到)$")
+# 在秦皇岛不承认, 在北京医保怎么用, 不能在沪使用: where the card is (not) accepted is the visit place.
+_CARD_USE_AFTER = re.compile(
+    r"^(?:的)?(?:医保|医保卡|社保卡|这个医保)?(?:(?:怎么|能不能|能否|能|可以|可不可以|不能|不给|没法|无法|不让|不)"
+    r"(?:直接)?(?:用|使用|刷|结算|承认|认)|使用|刷卡|直接结算)")
 _HOMETOWN_AFTER = re.compile(r"^(?:是)?(?:我|我们|他|她)?的?(?:老家|家乡)")
 _LIVES_AT_BEFORE = re.compile(r"(?:住|家)[^，。,]{0,4}在$")
 _VISIT_BEFORE = re.compile(
-    r"(?:去|到|回(?:到)?(?:老家|家乡)|(?<![后本原将未从带])来|往|赴|前往|转到|转去|转往|转至|回|回到|送到|送去|送往|派到|派往|派驻|"
+    r"(?:去|到|回(?:到)?(?:老家|家乡)|急送|送进|送至|送来|拉到|(?<![后本原将未从带])来|往|赴|前往|转到|转去|转往|转至|回|回到|送到|送去|送往|派到|派往|派驻|"
     r"调到|调往|迁到|迁往|迁去|迁至|迁在|落在|落到|落户到?|落户在|住在|住到|搬到|搬去|定居在?|常驻|长驻|驻|长住在?|"
     r"常住在?|(?<!居)住|飞到|飞去|跑到)了?$")
 _ZAI_BEFORE = re.compile(r"(?<!不)在$")
 _NOW_AT_BEFORE = re.compile(r"(?:人|现在|目前|正在|眼下)在$")
 _INSURED_AFTER_ZAI = re.compile(
-    r"^[^，。,]{0,8}?(?:参保|参的保|交的|交医保|交社保|缴|交费|交保险|上的医保|买的医保|办的医保|买医保|交的医保)")
+    r"^[^，。,]{0,8}?(?:参保|参的保|参加的|参加了|参加(?:职工|居民|城乡|城镇|新农合|医保)|交的|交医保|交社保|缴|交费|交保险|上的医保|买的医保|办的医保|买医保|交的医保)")
 _VISIT_AFTER_ZAI = re.compile(
     r"^[^，。,]{0,9}?(?:看病|就医|就诊|住院|治疗|手术|复查|检查|看|旅游|旅行|玩|出差|过冬|养老|生活|"
     r"住|居住|定居|长住|急诊|抢救|化疗|放疗|透析|开刀|摔|发病|生病|病了|晕倒)")
@@ -71,17 +85,26 @@ def _clause(text: str, start: int, end: int) -> tuple[str, str]:
 
 def assign_role(text: str, m: Mention) -> None:
     before, after = _clause(text, m.start, m.end)
+    zai = _ZAI_BEFORE.search(before)
     rules = (
         (_INSURED_BEFORE.search(before), INSURED, 3, "医保在/参保地"),
         (_VISIT_LABEL_BEFORE.search(before), VISIT, 3, "就医地"),
+        (_HOME_BEFORE.search(before) and (_INSURED_AFTER_ZAI.match(after) or _INSURED_AFTER.match(after)),
+         INSURED, 3, "老家…参的保"),
+        (_OUTSIDER_BEFORE.search(before), VISIT, 3, "外地患者在…"),
+        (_CLAIM_BACK_BEFORE.search(before) and _CLAIM_AFTER.match(after), INSURED, 3, "寄回…报销"),
+        (_USED_TO_BEFORE.search(before) and _CLAIM_BACK_ANYWHERE.search(text), INSURED, 2,
+         "treated there before, bills go back there"),
+        (_USED_TO_BEFORE.search(before), None, 0, "treated there before"),
         (_DISTRACT_BEFORE.search(before), "other", 3, "hometown, hukou or negated"),
         (_DISTRACT_AFTER.match(after), "other", 3, "someone else's or rejected"),
         (_VISIT_BEFORE.search(before), VISIT, 3, "去/到/住在"),
         (_FROM_BEFORE.search(before), INSURED, 1, "从…"),
-        (_ZAI_BEFORE.search(before) and _INSURED_AFTER_ZAI.match(after), INSURED, 3, "在…参保/交"),
-        (_ZAI_BEFORE.search(before) and _VISIT_AFTER_ZAI.match(after), VISIT, 3, "在…看病/住"),
-        (_ZAI_BEFORE.search(before) and _STUDY_WORK_AFTER_ZAI.match(after), None, 0, "study"),
-        (_ZAI_BEFORE.search(before) and _WORK_AFTER_ZAI.match(after), INSURED, 2, WORKS_THERE),
+        (zai and _INSURED_AFTER_ZAI.match(after), INSURED, 3, "在…参保/交"),
+        (zai and _CARD_USE_AFTER.match(after), VISIT, 3, "在…不能用/怎么报"),
+        (zai and _VISIT_AFTER_ZAI.match(after), VISIT, 3, "在…看病/住"),
+        (zai and _STUDY_WORK_AFTER_ZAI.match(after), None, 0, "study"),
+        (zai and _WORK_AFTER_ZAI.match(after), INSURED, 2, WORKS_THERE),
         (_HOMETOWN_AFTER.match(after), "other", 3, "hometown"),
         (_NOW_AT_BEFORE.search(before), VISIT, 2, "where the person is now"),
         (_RELATIVE_BEFORE.search(before), VISIT, 1, "where the children live"),
@@ -94,7 +117,7 @@ def assign_role(text: str, m: Mention) -> None:
         if matched:
             m.role, m.score, m.reason = role, score, reason
             return
-    if m.hospital_region:
+    if m.hospital_region or m.hospital_codes or m.hospital_prefix:
         m.role, m.score, m.reason = VISIT, 2, "hospital named"
 
 
