@@ -46,36 +46,38 @@ _STREET_SUFFIX = re.compile(r"^(?:路|街|大道|大街|巷|胡同|小区|公园
 
 
 def scan(text: str, gz: Gazetteer) -> list[Mention]:
+    """Every surface in the text, leftmost first, the longest at each start (one automaton pass)."""
+    longest: dict[int, int] = {}
+    for end, length in gz.automaton.iter(text):
+        start = end - length + 1
+        if length > longest.get(start, 0):
+            longest[start] = length
     out: list[Mention] = []
     i, n = 0, len(text)
     while i < n:
-        found = None
-        skip = 0
-        for length in range(min(gz.max_len, n - i), 1, -1):
-            s = text[i:i + length]
-            if s in gz.shared_hospitals:
-                codes, label = gz.shared_hospitals[s]
-                found = Mention(i, i + length, s, hospital_codes=codes, hospital=label)
-                break
-            if s in gz.hospitals:
-                code, label = gz.hospitals[s]
-                if code is None:
-                    skip = length
-                    break
-                found = Mention(i, i + length, s, hospital_region=code, hospital=label)
-                break
-            hits = gz.places.get(s)
-            if hits:
-                found = Mention(i, i + length, s, hits=hits, stop=s in STOP_SURFACES)
-                break
-        if found is None and not skip:
+        length = longest.get(i)
+        if length is None:
             found = _abbreviation(text, i, gz)
-        if found is None:
-            i += skip or 1
+            if found is not None:
+                out.append(found)
+            i += 1
             continue
-        out.append(found)
-        i = found.end
+        found = _mention(text[i:i + length], i, gz)
+        if found is not None:
+            out.append(found)
+        i += length  # a name that locates nothing (中山医院) still hides the place words inside it
     return out
+
+
+def _mention(s: str, i: int, gz: Gazetteer) -> Mention | None:
+    end = i + len(s)
+    if s in gz.shared_hospitals:
+        codes, label = gz.shared_hospitals[s]
+        return Mention(i, end, s, hospital_codes=codes, hospital=label)
+    if s in gz.hospitals:
+        code, label = gz.hospitals[s]
+        return None if code is None else Mention(i, end, s, hospital_region=code, hospital=label)
+    return Mention(i, end, s, hits=gz.places[s], stop=s in STOP_SURFACES)
 
 
 def _abbreviation(text: str, i: int, gz: Gazetteer) -> Mention | None:

@@ -33,6 +33,16 @@ class Ambiguity:
     options: tuple[Option, ...]
 
 
+@dataclass(frozen=True)
+class RoleAmbiguity:
+    """A place named without anything saying whether it is the insured or the visit place."""
+
+    surface: str
+    code: str
+    label: str
+    slots: tuple[str, ...] = (INSURED, VISIT)
+
+
 @dataclass
 class Understanding:
     insured_region_code: str | None = None
@@ -57,6 +67,18 @@ class Understanding:
     question_intent: str | None = None
     correction: bool = False
     mentions: list[dict] = field(default_factory=list)  # for logs and debugging
+    # Added for the dialog; each has a default so older callers see no change.
+    # Places that could take either role: left unset, to be asked with both slots as options.
+    role_ambiguities: list[RoleAmbiguity] = field(default_factory=list)
+    # The types the facts leave open when they settle none (a trip of unknown kind: 3 temporary types).
+    filing_type_candidates: tuple[str, ...] = ()
+    # The insured and visit places (this message's or the state's) lie in one province: usually no
+    # cross-province filing is needed; the province's own rules apply.
+    same_province: bool = False
+    # The filing is for a relative the message is about (我妈医保在郑州): a rules.RELATIONS code
+    # and the word used (妈).
+    relation: str | None = None
+    relation_word: str | None = None
 
     def slots(self) -> dict[str, Any]:
         """The slot values this message gives (only those it gives)."""

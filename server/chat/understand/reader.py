@@ -7,7 +7,8 @@ from server.chat import faq
 from server.chat.understand import replies
 from server.chat.understand.dates import parse_start_date
 from server.chat.understand.facts import (BARE_TYPE, LONG_TERM_FACTS, derive_filing_type,
-                                          find_facts, find_scheme)
+                                          find_facts, find_scheme, type_candidates)
+from server.chat.understand.family import family_relation
 from server.chat.understand.gazetteer import get_gazetteer
 from server.chat.understand.mentions import refine, resolve, scan
 from server.chat.understand.model import Context, Understanding
@@ -51,6 +52,7 @@ def understand(text: str, today: date, context: Context | None = None) -> Unders
             u.filing_group = "temporary"
         elif facts & (LONG_TERM_FACTS - {"retired"}):
             u.filing_group = "long_term"
+        u.filing_type_candidates = type_candidates(u.facts | prior, u.filing_group)
 
     u.start_date = parse_start_date(text, today)
 
@@ -58,6 +60,10 @@ def understand(text: str, today: date, context: Context | None = None) -> Unders
     u.contact_name = replies.stated_name(text)
     if u.contact_name is None and expecting == "contact_name" and not mentions:
         u.contact_name = replies.bare_name(text)
+
+    relation = family_relation(text)
+    if relation:
+        u.relation, u.relation_word = relation
 
     u.yes_no = replies.yes_no(text)
     u.question_intent = faq.detect_question(text)

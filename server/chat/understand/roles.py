@@ -12,7 +12,8 @@ from typing import Any, Mapping
 
 from server.chat.understand.gazetteer import Gazetteer, region_province
 from server.chat.understand.mentions import Mention
-from server.chat.understand.model import INSURED, REGION_SLOTS, VISIT, Ambiguity, Understanding
+from server.chat.understand.model import (INSURED, REGION_SLOTS, VISIT, Ambiguity, RoleAmbiguity,
+                                          Understanding)
 from server.chat.understand.replies import CORRECTION
 
 WORKS_THERE = "在…工作"
@@ -47,6 +48,7 @@ _OUTSIDER_BEFORE = re.compile(r"外地(?:的)?(?:患者|病人|人|参保人员?
 _CARD_USE_AFTER = re.compile(
     r"^(?:的)?(?:医保|医保卡|社保卡|这个医保)?(?:(?:怎么|能不能|能否|能|可以|可不可以|不能|不给|没法|无法|不让|不)"
     r"(?:直接)?(?:用|使用|刷|结算|承认|认)|使用|刷卡|直接结算)")
+_CARD_AT_BEFORE = re.compile(r"(?:医保卡|社保卡|卡)(?:拿到|拿去|带到|带去)?在$")
 _HOMETOWN_AFTER = re.compile(r"^(?:是)?(?:我|我们|他|她)?的?(?:老家|家乡)")
 _LIVES_AT_BEFORE = re.compile(r"(?:住|家)[^，。,]{0,4}在$")
 _VISIT_BEFORE = re.compile(
@@ -87,6 +89,7 @@ def assign_role(text: str, m: Mention) -> None:
     before, after = _clause(text, m.start, m.end)
     zai = _ZAI_BEFORE.search(before)
     rules = (
+        (_CARD_AT_BEFORE.search(before) and _CARD_USE_AFTER.match(after), VISIT, 3, "医保卡在…不能用"),
         (_INSURED_BEFORE.search(before), INSURED, 3, "医保在/参保地"),
         (_VISIT_LABEL_BEFORE.search(before), VISIT, 3, "就医地"),
         (_HOME_BEFORE.search(before) and (_INSURED_AFTER_ZAI.match(after) or _INSURED_AFTER.match(after)),
@@ -208,6 +211,25 @@ def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str,
         else:
             p = max(provinces, key=lambda m: (m.score, m.start))
             setattr(u, slot.replace("region", "province"), p.codes[0])
+
+    insured = u.insured_region_code or values.get(INSURED)
+    visit = u.visit_region_code or values.get(VISIT)
+    u.same_province = bool(insured and visit
+                           and region_province(insured, gz) == region_province(visit, gz))
+    _flag_unplaced(u, neutral, values, gz)
+
+
+def _flag_unplaced(u: Understanding, neutral: list[Mention], values: Mapping[str, Any],
+                   gz: Gazetteer) -> None:
+    """A place no cue and no question gives a role to is not guessed: it is offered for both."""
+    taken = {u.insured_region_code, u.visit_region_code, values.get(INSURED), values.get(VISIT)}
+    open_slots = tuple(s for s in REGION_SLOTS if not getattr(u, s) and not values.get(s))
+    if len(open_slots) < 2:
+        return  # with one slot open, a bare name is that slot's answer or nothing at all
+    for m in neutral:
+        if m.role is None and not m.ambiguous and len(m.codes) == 1 and m.codes[0] not in taken:
+            u.role_ambiguities.append(RoleAmbiguity(m.surface, m.codes[0], gz.label(m.codes[0]),
+                                                    open_slots))
 
 
 def _cross_province(m: Mention, insured: str | None, gz: Gazetteer, slot: str) -> bool:
