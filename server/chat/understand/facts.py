@@ -12,15 +12,17 @@ _EMPLOYEE = re.compile(
     r"|(?:上班|工作|打工)(?:时|的时候)?(?:单位)?(?:交|缴|买|上)(?:的|了|着)?(?:社保|医保|五险|职工)")
 _RESIDENT = re.compile(
     r"(?:我|他|她|孩子|老人)(?:是|还是)(?:在校)?(?:大|中|小)?学生|(?:我|他|她|老人)是农民|村里(?:交|缴|统一|收)|少儿|"
-    r"城乡居民|城镇居民|居民(?:基本)?(?:医保|医疗|保险)|新农合|农合|合作医疗|学生医保|学生保险|少儿医保|大学生医保|城居保|居民的")
+    r"城乡居民|城镇居民|居民(?:基本)?(?:医保|医疗|保险)|新农合|农合|合作医疗|农村(?:医疗保险|医保|合作医疗|居民医保)|农保|学生医保|学生保险|少儿医保|大学生医保|城居保|居民的")
 _FLEXIBLE = re.compile(r"灵活就业|个体户|自由职业")
 
 _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    # 意外伤害 alone names a kind of cost (意外伤害怎么报销), not something that happened.
     ("emergency", re.compile(r"急诊|抢救|急救|突发|发作|病发|犯病了?(?:住院|送)|病倒|突然(?:发病|晕倒|昏迷|犯病|病倒)|车祸|急病|急性|120|送进医院|被送|"
-                              r"意外|摔伤|摔倒|摔骨折|昏迷|休克")),
+                              r"意外(?!伤害)|出了意外|摔伤|摔倒|摔骨折|昏迷|休克")),
     ("referral", re.compile(r"转诊|转院|上转|转(?:到|去|往)?(?:上级|省级|省里的?|外地的?|省外的?|大)医院"
                              r"|(?:医院|医生|大夫)[^，。,]{0,6}(?:让|建议|要求|叫|安排)[^，。,]{0,4}转")),
-    ("posted", re.compile(r"(?:单位|公司|集团|厂里|领导)[^，。,]{0,6}(?:安排|调)[^，。,]{0,8}(?:工作|上班|常驻|驻)|"
+    ("posted", re.compile(r"工作调动|调动工作|调动到|调到外地|"
+                          r"(?:单位|公司|集团|厂里|领导)[^，。,]{0,6}(?:安排|调)[^，。,]{0,8}(?:工作|上班|常驻|驻)|"
                           r"调到[^，。,]{0,8}(?:工作|上班)|(?:分公司|子公司|项目部|办事处|分厂)(?:上班|工作|常驻|驻点)|"
                           r"派出证明|异地工作证明|工作证明|派我|派到|派遣|常驻异地|异地工作|派往|派驻|外派|被派|常驻|驻点|长驻|驻外|借调|派去|派过去|调派|单位派|公司派")),
     ("self_go", re.compile(r"自己(?:想|要|打算)?(?:去|过去|回去|回|找|跑|来|看|开车)|自行(?:去|前往|就医)|探亲")),
@@ -39,7 +41,7 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("wintering", re.compile(r"过冬|候鸟|避寒|猫冬")),
     ("temporary", re.compile(r"临时外出|临时备案|临时就医")),
     # A trip with an end (home for the holidays, travel, a visit): 回老家看病, 寒假回乌鲁木齐.
-    ("trip", re.compile(r"回(?:趟|一趟)?(?:老家|家乡)|寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|出差|"
+    ("trip", re.compile(r"回(?:趟|一趟)?(?:老家|家乡)|寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|"
                         r"回去(?:看|住)(?:一段|几天|几个月)")),
 )
 # Facts that settle the filing type by themselves: a correction inside the message replaces them.
@@ -50,9 +52,14 @@ _NEGATED_FACT = {
     "referral": re.compile(r"(?:没|未|不|无)[^，。,]{0,4}(?:转诊|转院)|(?:转诊|转院)[^，。,]{0,3}(?:没|没有|未)(?:开|有|给)"),
     "residence_permit": re.compile(r"(?:没|没有|未|还没)(?:办|有)?[^，。,]{0,2}居住证"),
 }
+# 因为工作原因要长期在外地: working away for good is a posting, not only living there.
+_WORK_REASON = re.compile(r"(?:因为|由于|因)工作|工作(?:原因|需要|关系)")
+# 怎么落户海口, 落户政策: asking about settling somewhere states nothing about the person.
+_HUKOU_QUESTION = re.compile(r"(?:怎么|如何|怎样|能不能|可以|能否)(?:办理?)?落户|落户(?:政策|条件|流程|手续|要求|需要)")
 _HUKOU_NOT_MOVED = re.compile(
     r"(?:户口|户籍)(?:还|也|都|仍|仍然|一直)*(?:没|没有|未|不|不用)(?:迁|落|转|动|移)|(?:户口|户籍)(?:也|都)?(?:还|仍|仍然|一直)(?:在|是)")
 BARE_TYPE = (
+    # 意外伤害 alone names a kind of cost (意外伤害怎么报销), not something that happened.
     ("emergency", re.compile(r"急诊|抢救")),
     ("referral", re.compile(r"转诊|转院")),
     ("resident_worker", re.compile(r"常驻|派驻|工作")),
@@ -92,6 +99,10 @@ def _stated_facts(text: str) -> set[str]:
     if _HUKOU_NOT_MOVED.search(text):
         found.discard("hukou_moved")
         found.add("hukou_not_moved")
+    if _HUKOU_QUESTION.search(text):
+        found.discard("hukou_moved")
+    if "long_living" in found and _WORK_REASON.search(text):
+        found.add("posted")
     return found
 
 

@@ -49,6 +49,9 @@ _CARD_USE_AFTER = re.compile(
     r"^(?:的)?(?:医保|医保卡|社保卡|这个医保)?(?:(?:怎么|能不能|能否|能|可以|可不可以|不能|不给|没法|无法|不让|不)"
     r"(?:直接)?(?:用|使用|刷|结算|承认|认)|使用|刷卡|直接结算)")
 _CARD_AT_BEFORE = re.compile(r"(?:医保卡|社保卡|卡)(?:拿到|拿去|带到|带去)?在$")
+# 深圳异地就医备案, 北京医保跨省报销: a place's own people going elsewhere — the insured place.
+_AWAY_FROM_AFTER = re.compile(r"^(?:的|市|人)?(?:医保|参保人员?|职工|居民)?(?:异地|跨省|省外|外地)(?:就医|医保|备案|报销|住院|看病|结算)")
+_SETTLE_QUESTION_BEFORE = re.compile(r"(?:怎么|如何|怎样|能不能|能否)(?:办理?)?落户(?:到|在)?$")
 _HOMETOWN_AFTER = re.compile(r"^(?:是)?(?:我|我们|他|她)?的?(?:老家|家乡)")
 _LIVES_AT_BEFORE = re.compile(r"(?:住|家)[^，。,]{0,4}在$")
 _VISIT_BEFORE = re.compile(
@@ -95,6 +98,8 @@ def assign_role(text: str, m: Mention) -> None:
         (_HOME_BEFORE.search(before) and (_INSURED_AFTER_ZAI.match(after) or _INSURED_AFTER.match(after)),
          INSURED, 3, "老家…参的保"),
         (_OUTSIDER_BEFORE.search(before), VISIT, 3, "外地患者在…"),
+        (_SETTLE_QUESTION_BEFORE.search(before), None, 0, "asks how to settle there"),
+        (not before and _AWAY_FROM_AFTER.match(after), INSURED, 2, "…异地就医"),
         (_CLAIM_BACK_BEFORE.search(before) and _CLAIM_AFTER.match(after), INSURED, 3, "寄回…报销"),
         (_USED_TO_BEFORE.search(before) and _CLAIM_BACK_ANYWHERE.search(text), INSURED, 2,
          "treated there before, bills go back there"),
