@@ -115,7 +115,8 @@ def test_counter_qr_to_filing_to_verification(client, app, hospital):
     assert set(result) <= {"filing_number", "person_name", "person_id", "insured_region_code",
                            "insured_region_name", "visit_region_code", "visit_region_name",
                            "filing_type", "filing_type_label", "start_date", "end_date", "status",
-                           "status_label", "checked_date", "covers", "message"}
+                           "status_label", "checked_date", "covers", "message", "reason", "reason_code",
+                           "filing_number_display"}
 
     # An admission before the start date is not covered.
     before = (today_cn() - timedelta(days=3)).isoformat()

@@ -63,6 +63,9 @@ def test_reviewer_of_the_insured_place_reads_files_others_do_not(client, app):
     elsewhere, _ = _staff_headers(app, "rev-bj", "reviewer", ["110000"])
     counter, _ = _staff_headers(app, "counter", "counter", ["510100"])
 
+    # A draft is the person's alone: staff see it only once it is submitted.
+    assert client.get(doc_url, headers=reviewer).status_code == 404
+    assert submit(client, alice, fid).status_code == 200
     assert client.get(doc_url, headers=reviewer).status_code == 200
     assert client.get(f"/api/v1/filings/{fid}/commitment.pdf", headers=reviewer).status_code == 200
     assert client.get(doc_url, headers=elsewhere).status_code == 404
@@ -76,10 +79,14 @@ def test_reviewer_of_the_insured_place_reads_files_others_do_not(client, app):
 def test_can_staff_view_is_a_plain_rule(app):
     from server.filing.models import Filing
 
-    filing = Filing(insured_region_code="510100")
+    filing = Filing(insured_region_code="510100", status="pending_review")
     assert can_staff_view(StaffAccount(role="reviewer", region_codes=["510100"], active=True), filing)
     assert not can_staff_view(StaffAccount(role="reviewer", region_codes=["510100"], active=False), filing)
     assert not can_staff_view(StaffAccount(role="counter", region_codes=["510100"], active=True), filing)
+    assert not can_staff_view(StaffAccount(role="reviewer", region_codes=["510100"], active=True),
+                              Filing(insured_region_code="510100", status="draft"))
+    assert can_staff_view(StaffAccount(role="reviewer", region_codes=["110000"], active=True),
+                          Filing(insured_region_code="110100", status="approved"))
 
 
 def test_submitted_filing_cannot_be_edited_or_documents_removed(client):

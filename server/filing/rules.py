@@ -452,15 +452,50 @@ def conflict_message(other_type: str, other_status: str) -> str:
             "请先撤销或变更那条备案，再重新申请")
 
 
-def covers(filing: Any, on_date: date) -> bool:
-    """Counter verification: is the filing in force on this day (e.g. the admission day)?
-    An admission that starts inside the window settles directly even if discharge is later."""
-    status = effective_status(_get(filing, "status"), _get(filing, "filing_type"),
-                              _get(filing, "end_date"), on_date)
-    if status != "approved":
-        return False
+# A filing marked `expired` by the batch job was approved; whether it covers a day is a question
+# of that day and its dates, not of when the job last ran.
+_IN_FORCE_WHEN_DATED = frozenset({"approved", "expired"})
+OTHER_REGION_REASON = "备案就医地不是本院所在地"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    covers: bool
+    reason_code: str | None = None   # None when covered
+    reason: str | None = None        # simple Chinese, for the counter clerk
+
+
+def status_on(status: str, filing_type: str, end_date: date | None, on_date: date) -> str:
+    """The status a filing had on a day, from its dates: approved inside its window even when the
+    expiry job has already marked it expired, expired after its end."""
+    if status == "expired" and end_date is not None and on_date <= end_date:
+        status = "approved"
+    return effective_status(status, filing_type, end_date, on_date)
+
+
+def coverage(filing: Any, on_date: date, place_code: str | None = None) -> Coverage:
+    """Counter verification: does the filing let a hospital of `place_code` (the counter's pooling
+    region, already canonical or a municipality alias) settle an admission that began on `on_date`?
+    An admission that starts inside the window settles directly even if discharge is later.
+    Pending, returned and draft filings cover nothing."""
+    if place_code is not None and canonical_region_code(place_code) != \
+            canonical_region_code(_get(filing, "visit_region_code") or ""):
+        return Coverage(False, "verify.other_region", OTHER_REGION_REASON)
+    status = _get(filing, "status")
+    if status not in _IN_FORCE_WHEN_DATED:
+        return Coverage(False, "verify.not_in_force",
+                        f"备案状态是“{status_label(status)}”，不能按此备案直接结算")
     start, end = _get(filing, "start_date"), _get(filing, "end_date")
-    return start <= on_date and (end is None or on_date <= end)
+    if start is None or on_date < start:
+        return Coverage(False, "verify.before_start",
+                        f"入院日期早于备案开始日期{_fmt(start) if start else ''}")
+    if end is not None and on_date > end:
+        return Coverage(False, "verify.after_end", f"备案有效期到{_fmt(end)}，已过期")
+    return Coverage(True)
+
+
+def covers(filing: Any, on_date: date, place_code: str | None = None) -> bool:
+    return coverage(filing, on_date, place_code).covers
 
 
 # --- the rest of a submission ---------------------------------------------------------------------

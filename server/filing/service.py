@@ -13,14 +13,15 @@ from typing import Any
 
 from flask import current_app
 
-from server.accounts.models import FamilyMember, StaffAccount, User
+from server.accounts.models import FamilyMember, User
 from server.common import crypto
 from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
                                      validate_id_number)
 from server.common.timeutil import iso_cn, now_utc, today_cn
 from server.errors import ApiError, Problem, not_found, validation_failed
 from server.extensions import db
-from server.filing import consent, letter, notices, rules, uploads
+from server.filing import consent, letter, notices, numbers, rules, uploads
+from server.filing.access import can_staff_view  # noqa: F401 - the one staff rule, used by the routes
 from server.filing.events import Actor, record_event
 from server.filing.models import Filing, FilingDocument
 from server.regions.catalogue import get_catalogue
@@ -66,12 +67,6 @@ def get_filing_for_user(user: User, filing_id: int) -> Filing:
     if filing is None or filing.owner_id != user.id:
         raise not_found("filing", "没有找到这条备案")
     return filing
-
-
-def can_staff_view(staff: StaffAccount, filing: Filing) -> bool:
-    """Reviewers see the filings of the insured places they review; nobody else on staff does."""
-    return bool(staff.active and staff.role == "reviewer"
-                and filing.insured_region_code in (staff.region_codes or []))
 
 
 def _require_editable(filing: Filing) -> None:
@@ -446,9 +441,12 @@ def read_letter(filing: Filing) -> tuple[FilingDocument, bytes]:
 # --- step 4: the commitment letter --------------------------------------------------------------------
 
 def assign_number(filing: Filing) -> str:
-    """`YD` + the day it was numbered + the row id: unique by construction, readable aloud."""
-    if not filing.number:
-        filing.number = f"YD{today_cn():%Y%m%d}{filing.id:06d}"
+    """A random, checked number (server.filing.numbers) that says nothing about how many filings
+    exist; drawn again in the unlikely case it is taken."""
+    while not filing.number:
+        candidate = numbers.new_number()
+        if db.session.scalar(db.select(Filing.id).where(Filing.number == candidate)) is None:
+            filing.number = candidate
     return filing.number
 
 

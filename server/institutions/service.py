@@ -159,7 +159,7 @@ VISIBLE_STATUSES_EXCLUDED = ("draft",)
 
 
 def _find_filing(*, voucher: str | None, filing_number: str | None, id_number: str | None,
-                 on_date: date):
+                 on_date: date, place_code: str | None):
     from server.common.crypto import lookup_hash
     from server.common.idnumbers import IdNumberError, validate_id_number
     from server.filing import rules
@@ -170,11 +170,11 @@ def _find_filing(*, voucher: str | None, filing_number: str | None, id_number: s
 
         filing = db.session.get(Filing, read_voucher(voucher))
     elif filing_number:
+        from server.filing.numbers import lookup_forms
+
+        forms = lookup_forms(filing_number)  # 422 on a mistyped new-style number
         filing = db.session.execute(
-            select(Filing).where(Filing.number == filing_number.strip().upper())).scalar_one_or_none()
-        if filing is None:
-            filing = db.session.execute(
-                select(Filing).where(Filing.number == filing_number.strip())).scalar_one_or_none()
+            select(Filing).where(Filing.number.in_(forms))).scalars().first() if forms else None
     else:
         try:
             info = validate_id_number(id_number)
@@ -185,20 +185,41 @@ def _find_filing(*, voucher: str | None, filing_number: str | None, id_number: s
             select(Filing).where(Filing.person_id_hash == digest,
                                  Filing.status.not_in(VISIBLE_STATUSES_EXCLUDED))
             .order_by(Filing.submitted_at.desc(), Filing.id.desc())).scalars())
-        # The filing in force that day first, else the newest one so staff see why not.
-        filing = next((f for f in candidates if rules.covers(f, on_date)), None) or \
-            (candidates[0] if candidates else None)
+        # The filing in force here that day first, then the newest one for this place (staff see
+        # why not), else the newest one, answered without its details.
+        here = [f for f in candidates if not _other_region(f, place_code)]
+        filing = next((f for f in here if rules.covers(_probe(f), on_date, place_code)), None) or \
+            (here[0] if here else None) or (candidates[0] if candidates else None)
     if filing is None or filing.status in VISIBLE_STATUSES_EXCLUDED:
         raise ApiError(404, "verify.not_found", "没有找到备案信息，请核对后重试")
     return filing
 
 
+def _probe(filing) -> dict:
+    """The fields coverage reads, with the visit place as its pooling region: stored codes from
+    before canonicalisation (a district, 110100) compare as their region."""
+    from server.filing.access import pooling_code
+
+    return {"status": filing.status, "start_date": filing.start_date, "end_date": filing.end_date,
+            "visit_region_code": pooling_code(filing.visit_region_code)}
+
+
+def _other_region(filing, place_code: str | None) -> bool:
+    from server.filing.access import pooling_code
+
+    return place_code is not None and pooling_code(filing.visit_region_code) != place_code
+
+
 def verify_filing(staff, *, voucher: str | None = None, filing_number: str | None = None,
                   id_number: str | None = None, admission_date: date | None = None) -> dict:
-    """What counter staff may see of a filing, and whether it covers the day; recorded in StaffAccess."""
+    """What counter staff may see of a filing, and whether it covers the day at their hospital;
+    recorded in StaffAccess. A filing for another region is answered with its number and the
+    reason only: a counter sees the details of the filings for its own region."""
     from server.common.kv import hit_rate_limit
     from server.filing import rules
+    from server.filing.access import pooling_code
     from server.filing.models import StaffAccess
+    from server.filing.numbers import display_number
 
     given = [k for k, v in (("voucher", voucher), ("filing_number", filing_number),
                             ("id_number", id_number)) if v]
@@ -210,34 +231,47 @@ def verify_filing(staff, *, voucher: str | None = None, filing_number: str | Non
     if inst is None:
         raise ApiError(403, "verify.no_institution", "您的账号未绑定定点医疗机构")
     on_date = admission_date or today_cn()
-    filing = _find_filing(voucher=voucher, filing_number=filing_number, id_number=id_number, on_date=on_date)
-    covered = rules.covers(filing, on_date)
-    status = rules.effective_status(filing.status, filing.filing_type, filing.end_date, on_date)
-    cat = get_catalogue()
-    insured, visit = cat.get(filing.insured_region_code or ""), cat.get(filing.visit_region_code or "")
-    ftype = rules.FILING_TYPES.get(filing.filing_type)
-    result = {
-        "filing_number": filing.number,
-        "person_name": mask_name(filing.person_name),
-        "person_id": filing.person_id_masked,
-        "insured_region_code": filing.insured_region_code,
-        "insured_region_name": insured.name if insured else None,
-        "visit_region_code": filing.visit_region_code,
-        "visit_region_name": visit.name if visit else None,
-        "filing_type": filing.filing_type,
-        "filing_type_label": ftype.label if ftype else None,
-        "start_date": filing.start_date.isoformat() if filing.start_date else None,
-        "end_date": filing.end_date.isoformat() if filing.end_date else None,
-        "status": status,
-        "status_label": rules.status_label(status),
-        "checked_date": on_date.isoformat(),
-        "covers": covered,
-        "message": (f"{on_date.isoformat()} 在备案有效期内，可直接结算" if covered
-                    else f"{on_date.isoformat()} 不在有效备案范围内，不能按此备案直接结算"),
-    }
+    place_code = pooling_code(inst.region_code)
+    filing = _find_filing(voucher=voucher, filing_number=filing_number, id_number=id_number,
+                          on_date=on_date, place_code=place_code)
+    answer = rules.coverage(_probe(filing), on_date, place_code)
+    covered = answer.covers
+    message = (f"{on_date.isoformat()} 在备案有效期内，可直接结算" if covered
+               else f"{on_date.isoformat()} 不能按此备案直接结算：{answer.reason}")
+    if answer.reason_code == "verify.other_region":
+        result = {"filing_number": filing.number, "filing_number_display": display_number(filing.number),
+                  "checked_date": on_date.isoformat(), "covers": False,
+                  "reason_code": answer.reason_code, "reason": answer.reason, "message": message}
+    else:
+        status = rules.status_on(filing.status, filing.filing_type, filing.end_date, on_date)
+        cat = get_catalogue()
+        insured, visit = cat.get(filing.insured_region_code or ""), cat.get(filing.visit_region_code or "")
+        ftype = rules.FILING_TYPES.get(filing.filing_type)
+        result = {
+            "filing_number": filing.number,
+            "filing_number_display": display_number(filing.number),
+            "person_name": mask_name(filing.person_name),
+            "person_id": filing.person_id_masked,
+            "insured_region_code": filing.insured_region_code,
+            "insured_region_name": insured.name if insured else None,
+            "visit_region_code": filing.visit_region_code,
+            "visit_region_name": visit.name if visit else None,
+            "filing_type": filing.filing_type,
+            "filing_type_label": ftype.label if ftype else None,
+            "start_date": filing.start_date.isoformat() if filing.start_date else None,
+            "end_date": filing.end_date.isoformat() if filing.end_date else None,
+            "status": status,
+            "status_label": rules.status_label(status),
+            "checked_date": on_date.isoformat(),
+            "covers": covered,
+            "reason_code": answer.reason_code,
+            "reason": answer.reason,
+            "message": message,
+        }
     detail = {"institution_code": inst.code, "institution_name": inst.name,
               "staff_name": staff.display_name, "by": given[0],
-              "checked_date": on_date.isoformat(), "result": "covered" if covered else "not_covered"}
+              "checked_date": on_date.isoformat(), "result": "covered" if covered else "not_covered",
+              "reason_code": answer.reason_code}
     db.session.add(StaffAccess(staff_id=staff.id, filing_id=filing.id, action="verify", at=now_utc(),
                                detail=json.dumps(detail, ensure_ascii=False)))
     db.session.flush()

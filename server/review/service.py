@@ -15,6 +15,7 @@ from server.common.timeutil import now_utc, to_cn, today_cn
 from server.errors import ApiError, Problem, not_found, validation_failed
 from server.extensions import db
 from server.filing import rules
+from server.filing.access import can_staff_view, pooling_codes, stored_forms
 from server.filing.events import SYSTEM, Actor, record_event
 from server.filing.models import Filing, StaffAccess
 from server.regions.policy import policy_for
@@ -118,18 +119,6 @@ def return_for_material(filing: Filing, actor: Actor, reason: str) -> Filing:
 
 # --- reviewers' reach ---------------------------------------------------------------------------
 
-def _canonical(code: str | None) -> str | None:
-    return rules.canonical_region_code(code) if code else None
-
-
-def reviewer_covers(staff: StaffAccount, filing: Filing) -> bool:
-    """A reviewer sees filings of the insured places listed on their account, nothing else."""
-    if staff.role != "reviewer" or not staff.active:
-        return False
-    codes = {_canonical(c) for c in (staff.region_codes or [])}
-    return _canonical(filing.insured_region_code) in codes
-
-
 def _staff_actor(staff: StaffAccount) -> Actor:
     return Actor("staff", staff.id)
 
@@ -137,7 +126,7 @@ def _staff_actor(staff: StaffAccount) -> Actor:
 def filing_for_reviewer(staff: StaffAccount, filing_id: int) -> Filing:
     """404 both for a missing filing and for one outside the reviewer's places (no probing)."""
     filing = db.session.get(Filing, filing_id)
-    if filing is None or filing.status == "draft" or not reviewer_covers(staff, filing):
+    if filing is None or not can_staff_view(staff, filing):
         raise not_found("filing", "没有找到这条备案")
     return filing
 
@@ -183,11 +172,8 @@ class QueuePage:
 
 def review_queue(staff: StaffAccount, page: int = 1, per_page: int = 20) -> QueuePage:
     """Pending filings of the reviewer's insured places, the soonest due first."""
-    codes = sorted({_canonical(c) for c in (staff.region_codes or []) if c})
-    # The 1xx0100 aliases are stored canonically by the filing flow; match both to be safe.
-    codes_any = set(codes) | {c[:2] + "0100" for c in codes if c.endswith("0000")}
-    base = select(Filing).where(Filing.status == "pending_review",
-                                Filing.insured_region_code.in_(codes_any))
+    codes = stored_forms(pooling_codes(staff.region_codes or []))
+    base = select(Filing).where(Filing.status == "pending_review", Filing.insured_region_code.in_(codes))
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.scalars(base.order_by(Filing.review_due_at.asc(), Filing.id.asc())
                               .limit(per_page).offset((page - 1) * per_page)).all()
