@@ -153,7 +153,8 @@ def test_contact_update(client, app, alice):
     resp = client.post(f"{API}/filings/{fid}/contact",
                        json={"contact_phone": "13912345678", "address": "成都市青羊区1号"}, headers=alice)
     assert resp.status_code == 200
-    assert resp.json["contact_phone"] == "13912345678" and resp.json["address"] == "成都市青羊区1号"
+    assert resp.json["contact_phone_masked"] == "139****5678" and resp.json["address"] == "成都市青羊区1号"
+    assert "13912345678" not in resp.get_data(as_text=True)
     assert resp.json["timeline"][-1]["action"] == "contact_updated"
 
 

@@ -40,9 +40,33 @@ def test_region_override_from_file():
 
 
 def test_province_override_applies_to_all_its_regions():
+    book = PolicyBook([{"region_code": "460000", "max_backdate_days": 30, "source": "test"}], get_catalogue())
     for code in ("460100", "469025", "469900"):  # 海口, 白沙 (directly administered), 省本级
-        assert "other_temporary" in policy_for(code).commitment_types
-    assert "other_temporary" not in policy_for("440100").commitment_types
+        assert book.policy_for(code).max_backdate_days == 30
+    assert book.policy_for("440100").max_backdate_days == 10
+
+
+def test_overrides_that_can_never_take_effect_are_reported_at_load(caplog):
+    with caplog.at_level("WARNING", logger="server.regions.policy"):
+        book = PolicyBook([
+            # Hainan's first row: other_temporary needs no proof, so no letter can replace one.
+            {"region_code": "460000", "source": "test",
+             "commitment_types": ["retiree_relocated", "long_term_resident", "resident_worker", "other_temporary"]},
+            {"region_code": "510000", "max_backdate_days": 30, "source": "test"},
+            {"region_code": "510100", "max_backdate_days": 30, "review_working_days": 3, "source": "test"},
+            {"region_code": "330700", "proof_due_days": 180, "source": "test"},
+        ], get_catalogue())
+    assert len(book.warnings) == 3
+    assert any("460000" in w and "other_temporary" in w for w in book.warnings)
+    assert any("510100" in w and "max_backdate_days" in w for w in book.warnings)
+    assert any("330700" in w and "proof_due_days" in w for w in book.warnings)
+    assert not any("review_working_days" in w for w in book.warnings)
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 3
+
+
+def test_the_shipped_policy_file_has_no_ineffective_override():
+    assert PolicyBook.load().warnings == []
+    assert policy_for("460100").commitment_types == LONG_TERM_TYPES
 
 
 def test_every_file_override_names_a_source():

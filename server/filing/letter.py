@@ -26,7 +26,7 @@ from server.common.timeutil import to_cn
 from server.filing.uploads import UploadError, sanitize_upload
 
 # Bumped whenever the wording changes, so a stored letter can say which text was signed.
-LETTER_TEMPLATE_VERSION = "2026-11-1"
+LETTER_TEMPLATE_VERSION = "2026-12-1"
 
 # Built into every PDF reader (Adobe-GB1): no font file to ship, and the PDF stays small.
 FONT = "STSong-Light"
@@ -53,6 +53,9 @@ class LetterContext:
     proof_labels: list[str] = field(default_factory=list)
     due_date: date | None = None
     signed_at: datetime | None = None
+    # The proof is due N days after approval, a day not known when signing: the letter says so
+    # in words; the record shows the date once the filing is approved.
+    proof_due_days: int | None = None
 
 
 def cn_date(d: date) -> str:
@@ -67,7 +70,10 @@ def cn_datetime(dt: datetime) -> str:
 def _parts(ctx: LetterContext) -> tuple[str, list[list[str]], list[str]]:
     """Title, body blocks (lines kept together) and closing lines; the text and the PDF share them."""
     proofs = "、".join(ctx.proof_labels) if ctx.proof_labels else "备案所需的证明材料"
-    due = cn_date(ctx.due_date) if ctx.due_date else "规定的期限"
+    if ctx.proof_due_days is not None:
+        due = f"自备案通过之日起{ctx.proof_due_days}日内"
+    else:
+        due = f"{cn_date(ctx.due_date)}前" if ctx.due_date else "规定的期限内"
     kind = ctx.filing_type_label
     blocks = [
         [f"备案编号：{ctx.filing_number}"],
@@ -75,7 +81,7 @@ def _parts(ctx: LetterContext) -> tuple[str, list[list[str]], list[str]]:
          f"本人申请办理跨省异地就医备案，就医地是{ctx.visit_region_name}，备案类型是“{kind}”。"],
         ["本人郑重承诺：",
          f"一、本人确实符合“{kind}”的条件，填写的信息都是真实的。",
-         f"二、本人现在还不能提供{proofs}，会在{due}前补交。到期没有补交的，备案记录上会写明逾期未补交。",
+         f"二、本人现在还不能提供{proofs}，会在{due}补交。到期没有补交的，备案记录上会写明逾期未补交。",
          "三、本人知道：补交材料以前，只能在就医地按异地就医结算；"
          "补齐材料以后，才能在就医地和参保地两边都享受医保待遇。"],
         ["如果本人的承诺不真实，本人愿意承担以下后果：",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -392,9 +392,10 @@ def add_document(user: User, filing: Filing, doc_code: str, data: bytes) -> Fili
         key = uploads.store_file(current_app.config["UPLOAD_FOLDER"], clean)
     except uploads.UploadError as exc:
         raise ApiError(exc.status, exc.code, exc.message, field=exc.field) from None
-    doc = FilingDocument(filing_id=filing.id, kind="proof", doc_code=doc_code, storage_key=key,
+    doc = FilingDocument(kind="proof", doc_code=doc_code, storage_key=key,
                          sha256=clean.sha256, mime=clean.mime, size=clean.size)
-    db.session.add(doc)
+    # Appended only (the cascade adds it): adding it to the session first let the collection's
+    # lazy load flush and read it, and the append then listed it a second time.
     filing.documents.append(doc)
     _refresh_proof_mode(filing)
     record_event(filing, _actor(user), "document_added", note=f"{doc_code} {clean.sha256[:12]}")
@@ -453,13 +454,12 @@ def assign_number(filing: Filing) -> str:
 def _letter_context(filing: Filing, number: str, signed_at=None) -> letter.LetterContext:
     ftype = rules.get_filing_type(filing.filing_type)
     policy = _policy(filing)
-    due = today_cn() + timedelta(days=policy.proof_due_days) if policy else None
     return letter.LetterContext(
         filing_number=number, person_name=filing.person_name or "",
         id_masked=filing.person_id_masked or "", insured_region_name=_region_name(filing.insured_region_code) or "",
         visit_region_name=_region_name(filing.visit_region_code) or "",
         filing_type_label=ftype.label, proof_labels=[d.label for d in ftype.proof_documents],
-        due_date=due, signed_at=signed_at)
+        proof_due_days=policy.proof_due_days if policy else None, signed_at=signed_at)
 
 
 def commitment_status(filing: Filing) -> dict:
@@ -518,11 +518,10 @@ def sign_commitment(user: User, filing: Filing, signature: bytes) -> FilingDocum
                                   data=data, sha256=hashlib.sha256(data).hexdigest(),
                                   size=len(data))
         key = uploads.store_file(folder, clean)
-        doc = FilingDocument(filing_id=filing.id, kind=kind, doc_code="commitment_letter"
+        doc = FilingDocument(kind=kind, doc_code="commitment_letter"
                              if kind == "letter" else None, storage_key=key, sha256=clean.sha256,
                              mime=clean.mime, size=clean.size, created_at=signed_at)
-        db.session.add(doc)
-        filing.documents.append(doc)
+        filing.documents.append(doc)  # the cascade adds it (see add_document)
         stored.append(doc)
     _refresh_proof_mode(filing)
     record_event(filing, _actor(user), "commitment_signed",
@@ -598,15 +597,18 @@ def result_view(filing: Filing) -> dict | None:
     label = rules.status_label(filing.status)
     if filing.status == "approved":
         message = "备案成功，就医地的联网定点医疗机构都可以直接结算"
-        if rules.owes_proof(filing.filing_type, filing.proof_mode):
-            message += "；请按承诺时间补交证明材料"
+        if rules.owes_proof(filing.filing_type, filing.proof_mode) and filing.proof_supplied_at is None:
+            due = filing.proof_due_date
+            message += (f"；请于{due.year}年{due.month}月{due.day}日前补交证明材料" if due
+                        else "；请按承诺时间补交证明材料")
     elif filing.status == "pending_review":
         message = "已提交，等待医保经办机构审核，结果会在备案记录里显示"
     else:
         message = f"当前状态：{label}"
     return {"number": filing.number, "status": filing.status, "status_label": label,
             "message": message, "submitted_at": filing.submitted_at,
-            "review_due_at": filing.review_due_at, "records_path": f"/api/v1/records/{filing.id}"}
+            "review_due_at": filing.review_due_at, "proof_due_date": filing.proof_due_date,
+            "records_path": f"/api/v1/records/{filing.id}"}
 
 
 def plain(value: Any) -> Any:
@@ -717,6 +719,8 @@ def _check_conflict(filing: Filing, policy: RegionPolicy) -> None:
                                 Filing.status.in_(rules.ACTIVE_STATUSES), Filing.id != filing.id)
         .order_by(Filing.id)).scalars())
     today = today_cn()
+    # The filing a change of visit place replaces stays in force beside its replacement.
+    others = [o for o in others if o.superseded_by_id != filing.id]
     others = [o for o in others
               if rules.effective_status(o.status, o.filing_type, o.end_date, today) in rules.ACTIVE_STATUSES]
     other = rules.conflicting_filing(filing, others, policy)
@@ -736,6 +740,24 @@ def _check_conflict(filing: Filing, policy: RegionPolicy) -> None:
         Problem("start_date", "filing.conflict", message)])
 
 
+def _claim(filing: Filing) -> bool:
+    """Take the filing for this submission, or tell that another request already has (a double
+    tap). A conditional UPDATE on the status this request read does it on both databases: on
+    PostgreSQL the second UPDATE waits for the first transaction's row lock and then re-reads the
+    row; on SQLite, where SELECT ... FOR UPDATE does nothing, it waits for the one writer lock and
+    then sees the committed status. The loser reloads the filing as the winner left it."""
+    seen = filing.status
+    if seen not in EDITABLE_STATUSES:
+        return False
+    claimed = db.session.execute(
+        db.update(Filing).where(Filing.id == filing.id, Filing.status == seen)
+        .values(updated_at=now_utc()).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.refresh(filing)
+        return False
+    return True
+
+
 def _lock_person(filing: Filing) -> None:
     """Two drafts for one person submitted at the same instant must not both pass the
     one-active-filing check: on PostgreSQL a transaction-scoped advisory lock per person
@@ -744,11 +766,8 @@ def _lock_person(filing: Filing) -> None:
         if filing.person_id_hash:
             db.session.execute(db.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
                                {"k": filing.person_id_hash})
-        return
-    # pysqlite runs plain SELECTs outside a transaction; a write first takes SQLite's one
-    # writer lock, so the conflict check that follows sees any submit committed before it.
-    filing.updated_at = now_utc()
-    db.session.flush()
+    # On SQLite the UPDATE in _claim already holds the one writer lock, so the conflict check
+    # that follows sees any submit committed before it.
 
 
 def submit_filing(user: User, filing: Filing, idempotency_key: str | None = None) -> Filing:
@@ -765,11 +784,7 @@ def submit_filing(user: User, filing: Filing, idempotency_key: str | None = None
         if earlier is not None and earlier.id != filing.id:
             raise ApiError(409, "filing.idempotency_key_reused",
                            "这个请求编号已用于另一条备案，请刷新后重试")
-    # Lock the row so two concurrent submits of one draft serialise (PostgreSQL; SQLite
-    # serialises writers anyway), then look at its status again.
-    filing = db.session.execute(db.select(Filing).where(Filing.id == filing.id)
-                                .with_for_update().execution_options(populate_existing=True)).scalar_one()
-    if filing.status not in EDITABLE_STATUSES:
+    if not _claim(filing):
         return filing
     _refresh_person(filing)
     _fill_end_date(filing, end_given=filing.end_date is not None)

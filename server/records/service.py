@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from server.accounts.models import FamilyMember, StaffAccount, User
-from server.common.idnumbers import PhoneNumberError, validate_mobile
+from server.common.idnumbers import PhoneNumberError, mask_phone, validate_mobile
 from server.common.timeutil import iso_cn, now_utc, to_cn, today_cn
 from server.errors import ApiError, Problem, not_found, validation_failed
 from server.extensions import db
@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "withdrawn": "撤回申请",
     "extended": "延期",
     "superseded": "变更就医地，本备案已变更",
+    "change_requested": "申请变更就医地（新备案审核通过前，本备案继续有效）",
     "created_by_change": "变更就医地后的新备案",
     "contact_updated": "修改联系方式",
     "proof_supplied": "补交证明材料",
@@ -198,11 +199,24 @@ def summary(filing: Filing, today: date | None = None) -> dict:
     }
 
 
-def _document(filing: Filing, doc: FilingDocument) -> dict:
+def _document(filing: Filing, doc: FilingDocument, for_staff: bool = False) -> dict:
+    # The person downloads from their records; staff from the filing's door, which checks the
+    # one staff-visibility rule and logs the access.
+    url = (f"/api/v1/filings/{filing.id}/documents/{doc.id}" if for_staff
+           else f"/api/v1/records/{filing.id}/documents/{doc.id}")
     return {"id": doc.id, "kind": doc.kind, "doc_code": doc.doc_code,
             "doc_label": rules.PROOF_DOCUMENTS[doc.doc_code].label if doc.doc_code in rules.PROOF_DOCUMENTS else None,
-            "mime": doc.mime, "size": doc.size, "uploaded_at": iso_cn(doc.created_at),
-            "url": f"/api/v1/records/{filing.id}/documents/{doc.id}"}
+            "mime": doc.mime, "size": doc.size, "uploaded_at": iso_cn(doc.created_at), "url": url}
+
+
+def _origin_institution(filing: Filing) -> dict | None:
+    """The hospital whose counter QR the filing started from: where it started, never a limit."""
+    if filing.origin_institution_id is None:
+        return None
+    from server.institutions.models import Institution
+
+    inst = db.session.get(Institution, filing.origin_institution_id)
+    return {"id": inst.id, "code": inst.code, "name": inst.name} if inst else None
 
 
 def timeline(filing: Filing, events=None) -> list[dict]:
@@ -259,8 +273,10 @@ def cancel_state(filing: Filing, today: date) -> dict:
             "message": None if allowed else rules.cancel_lock_message(unlocked_on)}
 
 
-def detail(filing: Filing, today: date | None = None, *, known: dict | None = None) -> dict:
-    """`known`: replaces_id, relation, events and documents already read (detail_for_user)."""
+def detail(filing: Filing, today: date | None = None, *, known: dict | None = None,
+           for_staff: bool = False) -> dict:
+    """`known`: replaces_id, relation, events and documents already read (detail_for_user);
+    `for_staff`: document links a reviewer can open."""
     today = today or today_cn()
     out = summary(filing, today)
     documents = known["documents"] if known else filing.documents
@@ -279,20 +295,23 @@ def detail(filing: Filing, today: date | None = None, *, known: dict | None = No
         "scheme": filing.scheme,
         "scheme_label": rules.SCHEMES.get(filing.scheme or ""),
         "contact_name": filing.contact_name,
-        "contact_phone": filing.contact_phone,
+        "contact_phone_masked": mask_phone(filing.contact_phone) if filing.contact_phone else None,
         "address": filing.address,
         "proof_mode": filing.proof_mode,
         "proof_mode_label": rules.PROOF_MODES.get(filing.proof_mode or ""),
         "source": filing.source,
+        "origin_institution": _origin_institution(filing),
         "decided_at": iso_cn(filing.decided_at),
         "approved_on": filing.approved_on.isoformat() if filing.approved_on else None,
         "reject_reason": filing.reject_reason if filing.status in ("rejected", "returned") else None,
         "review_due_at": iso_cn(filing.review_due_at) if pending else None,
         "review_due_message": f"预计{_fmt(due_day)}前完成审核" if due_day else None,
-        "superseded_by_id": filing.superseded_by_id,
+        "superseded_by_id": filing.superseded_by_id if filing.status == "superseded" else None,
+        "change_pending_filing_id": change.id if (change := pending_change(filing)) else None,
         "replaces_id": known["replaces_id"],
-        "documents": [_document(filing, d) for d in documents if d.removed_at is None and d.kind == "proof"],
-        "letter": _document(filing, letter) if letter else None,
+        "documents": [_document(filing, d, for_staff) for d in documents
+                      if d.removed_at is None and d.kind == "proof"],
+        "letter": _document(filing, letter, for_staff) if letter else None,
         "proof": proof_state(filing, today),
         "timeline": timeline(filing, known["events"]),
         "verifications": verifications(filing),
@@ -331,6 +350,7 @@ def withdraw(user: User, filing_id: int) -> Filing:
         raise ApiError(409, "filing.not_withdrawable", "只有待审核或待补充材料的申请可以撤回")
     record_event(filing, _user_actor(user), "withdrawn", to_status="cancelled")
     filing.review_due_at = None
+    settle_change_of_place(filing, _user_actor(user), approved=False)
     db.session.flush()
     return filing
 
@@ -361,9 +381,21 @@ def extend(user: User, filing_id: int, new_end: date | None) -> Filing:
     return filing
 
 
+def pending_change(filing: Filing) -> Filing | None:
+    """The new filing of a change of visit place still waiting for its decision, if any."""
+    if filing.superseded_by_id is None or filing.status == "superseded":
+        return None
+    new = db.session.get(Filing, filing.superseded_by_id)
+    return new if new is not None and new.status in ("pending_review", "returned") else None
+
+
 def change_visit_place(user: User, filing_id: int, visit_region_code: str,
                        start_date: date | None = None) -> Filing:
-    """A new filing with the new visit place; the old one becomes 已变更 and points to it."""
+    """A new filing with the new visit place, submitted for review. The old filing stays in force
+    and points to the new one (`superseded_by_id`) until the new one is approved (then the old one
+    becomes 已变更) or refused (then the pointer goes and nothing else changes): see
+    `settle_change_of_place`. A proof still owed keeps its due date."""
+    from server.filing.access import pooling_code
     from server.filing.service import assign_number
     from server.review.adapter import get_review_adapter
 
@@ -371,17 +403,21 @@ def change_visit_place(user: User, filing_id: int, visit_region_code: str,
     today = today_cn()
     if effective_status(filing, today) != "approved":
         raise ApiError(409, "filing.not_changeable", "只有备案成功且仍有效的备案可以变更就医地")
+    if pending_change(filing) is not None:
+        raise ApiError(409, "filing.change_pending",
+                       "已有一条变更就医地的申请在办理中，请等审核结果出来，或先撤回那条申请")
     policy = _policy(filing)
     allowed, unlocked_on = rules.change_allowed(filing.filing_type, filing.approved_on, today, policy)
     if not allowed:
         raise ApiError(409, "filing.change_locked", rules.cancel_lock_message(unlocked_on),
                        details=[Problem(None, "filing.unlocked_on", unlocked_on.isoformat())])
     catalogue = get_catalogue()
-    region = catalogue.get(visit_region_code or "")
-    if region is None or not region.is_pooling_region or region.insured_only:
+    # As drafts do: a district or county code names its pooling region (440106 -> 440100).
+    region = catalogue.pooling_region_for(visit_region_code or "")
+    if region is None or region.insured_only:
         raise validation_failed([Problem("visit_region_code", "filing.visit_region_invalid", "请选择就医地（省、市）")])
-    new_code = rules.canonical_region_code(region.code)
-    if new_code == rules.canonical_region_code(filing.visit_region_code or ""):
+    new_code = pooling_code(region.code)
+    if new_code == pooling_code(filing.visit_region_code):
         raise validation_failed([Problem("visit_region_code", "filing.visit_region_unchanged",
                                          "新的就医地和原来的相同")])
     problems = rules.check_visit_place(filing.insured_region_code, new_code,
@@ -406,6 +442,8 @@ def change_visit_place(user: User, filing_id: int, visit_region_code: str,
         proof_mode=filing.proof_mode, status="draft", source=filing.source,
         origin_institution_id=filing.origin_institution_id,
         proof_supplied_at=filing.proof_supplied_at,
+        # The proof owed is owed from the first approval: a change does not restart the clock.
+        proof_due_date=filing.proof_due_date,
     )
     db.session.add(new)
     db.session.flush()
@@ -418,14 +456,32 @@ def change_visit_place(user: User, filing_id: int, visit_region_code: str,
                                           mime=doc.mime, size=doc.size))
     actor = _user_actor(user)
     record_event(new, actor, "created_by_change", note=f"由备案 {filing.number or filing.id} 变更就医地")
-    old_place = _region_name(filing.visit_region_code) or filing.visit_region_code
     filing.superseded_by_id = new.id
-    record_event(filing, actor, "superseded", to_status="superseded",
-                 note=f"就医地由{old_place}变更为{region.name}，新备案 {new.number}")
+    record_event(filing, actor, "change_requested",
+                 note=f"申请把就医地变更为{region.name}（新备案 {new.number}）；审核通过前本备案继续有效")
     db.session.flush()
-    get_review_adapter().on_submitted(new, actor)
+    get_review_adapter().on_submitted(new, actor)  # may approve at once, which settles the change
     db.session.flush()
     return new
+
+
+def settle_change_of_place(new: Filing, actor: Actor, approved: bool) -> Filing | None:
+    """Called when the new filing of a change of visit place is decided. Approved: the filing it
+    replaces becomes 已变更 (if it is still in force). Refused or withdrawn: the old filing just
+    stops pointing to it. Returns the old filing, if any."""
+    old = db.session.scalar(select(Filing).where(Filing.superseded_by_id == new.id,
+                                                 Filing.id != new.id))
+    if old is None or old.status != "approved":
+        return old
+    if approved:
+        old_place = _region_name(old.visit_region_code) or old.visit_region_code
+        new_place = _region_name(new.visit_region_code) or new.visit_region_code
+        record_event(old, actor, "superseded", to_status="superseded",
+                     note=f"就医地由{old_place}变更为{new_place}，新备案 {new.number}")
+    else:
+        old.superseded_by_id = None
+    db.session.flush()
+    return old
 
 
 def update_contact(user: User, filing_id: int, contact_phone: str | None = None,

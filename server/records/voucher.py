@@ -33,13 +33,13 @@ def read_voucher(token: str) -> int:
     """The filing id inside a voucher token; ApiError 422 for a forged or malformed token, 404 when
     the filing no longer exists."""
     if not isinstance(token, str) or not 3 <= len(token) <= 64:
-        raise ApiError(422, "voucher.invalid", "备案凭证无效，请让对方重新出示", field="token")
+        raise ApiError(422, "voucher.invalid", "备案凭证无效，请让对方重新出示", field="voucher")
     try:
         raw = _signer().unsign(token.strip()).decode("ascii")
     except (BadSignature, UnicodeDecodeError):
-        raise ApiError(422, "voucher.invalid", "备案凭证无效，请让对方重新出示", field="token") from None
+        raise ApiError(422, "voucher.invalid", "备案凭证无效，请让对方重新出示", field="voucher") from None
     if not raw.isdigit():
-        raise ApiError(422, "voucher.invalid", "备案凭证无效，请让对方重新出示", field="token")
+        raise ApiError(422, "voucher.invalid", "备案凭证无效，请让对方重新出示", field="voucher")
     filing_id = int(raw)
     if db.session.get(Filing, filing_id) is None:
         raise ApiError(404, "voucher.not_found", "没有找到这条备案")

@@ -14,6 +14,7 @@ are for a region. Sources of the defaults (see the research notes of the project
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,12 @@ POLICY_FILE = Path(__file__).resolve().parent / "data" / "policy.json"
 LONG_TERM_TYPES = frozenset({"retiree_relocated", "long_term_resident", "resident_worker"})
 TEMPORARY_TYPES = frozenset({"referral", "emergency", "other_temporary"})
 FILING_TYPES = LONG_TERM_TYPES | TEMPORARY_TYPES
+# Nationally a commitment letter may replace only the long-term types' proof: the temporary types
+# need none (emergency, other) or a referral certificate no letter replaces. Listing any other type
+# in an override's commitment_types can never take effect.
+COMMITMENT_POSSIBLE_TYPES = LONG_TERM_TYPES
+
+log = logging.getLogger(__name__)
 
 
 class UnknownRegionError(ValueError):
@@ -98,6 +105,27 @@ class PolicyBook:
             settings = _settings_of(row)
             RegionPolicy(region.code, **settings)  # fail at load time, not on first use
             self._overrides[region.code] = settings
+        # Said when the file loads, not on first use: settings that can never take effect.
+        self.warnings: list[str] = []
+        for code in sorted(self._overrides):
+            self.warnings += self._ineffective(code)
+        for text in self.warnings:
+            log.warning("policy override %s", text)
+
+    def _ineffective(self, code: str) -> list[str]:
+        settings = self._overrides[code]
+        region = self._catalogue.get(code)
+        inherited = dict(self._overrides.get(region.province_code, {})) if region.province_code != code else {}
+        base = RegionPolicy(code, **inherited)
+        out = []
+        for name, value in settings.items():
+            if name == "commitment_types" and set(value) - COMMITMENT_POSSIBLE_TYPES:
+                extra = sorted(set(value) - COMMITMENT_POSSIBLE_TYPES)
+                out.append(f"{code}: commitment_types lists {extra}, whose proof a commitment letter "
+                           "can never replace (only the long-term types)")
+            elif getattr(base, name) == value:
+                out.append(f"{code}: {name} = {value!r} is what it inherits anyway; the override has no effect")
+        return out
 
     @classmethod
     def load(cls, path: Path = POLICY_FILE, catalogue: Catalogue | None = None) -> "PolicyBook":

@@ -112,7 +112,7 @@ def review_filing(filing_id):
     申请内容、材料和承诺书；每次查看都会记录。
     """
     filing = service.open_for_review(current_staff(), filing_id)
-    out = records.detail(filing)
+    out = records.detail(filing, for_staff=True)
     out["overdue"] = service.is_overdue(filing)
     out["review_due_at"] = iso_cn(filing.review_due_at)
     return out
@@ -127,7 +127,8 @@ def approve(body, filing_id):
 
     可附说明（reason）。
     """
-    return records.detail(service.decide(current_staff(), filing_id, "approve", body["reason"]))
+    return records.detail(service.decide(current_staff(), filing_id, "approve", body["reason"]),
+                          for_staff=True)
 
 
 @blp.post("/review/filings/<int:filing_id>/reject")
@@ -139,7 +140,8 @@ def reject(body, filing_id):
 
     必须填写原因（reason），申请人会看到。
     """
-    return records.detail(service.decide(current_staff(), filing_id, "reject", body["reason"]))
+    return records.detail(service.decide(current_staff(), filing_id, "reject", body["reason"]),
+                          for_staff=True)
 
 
 @blp.post("/review/filings/<int:filing_id>/return")
@@ -151,4 +153,5 @@ def return_for_material(body, filing_id):
 
     必须说明需要补充什么（reason）；申请人补充后重新提交。
     """
-    return records.detail(service.decide(current_staff(), filing_id, "return", body["reason"]))
+    return records.detail(service.decide(current_staff(), filing_id, "return", body["reason"]),
+                          for_staff=True)

@@ -67,11 +67,20 @@ def _approve(filing: Filing, actor: Actor, note: str | None) -> None:
     filing.decided_at = now_utc()
     filing.approved_on = today
     if rules.owes_proof(filing.filing_type, filing.proof_mode) and filing.proof_supplied_at is None:
-        filing.proof_due_date = rules.proof_due_date(today, policy_for(filing.insured_region_code))
+        # Counted from approval; a change of visit place carries the first filing's date over.
+        if filing.proof_due_date is None:
+            filing.proof_due_date = rules.proof_due_date(today, policy_for(filing.insured_region_code))
         owed = f"（承诺制备案：请于{today_str(filing.proof_due_date)}前补交证明材料）"
         note = (note or "") + owed
     record_event(filing, actor, "approved", note=note, to_status="approved")
+    _settle_change(filing, actor, approved=True)
     db.session.flush()
+
+
+def _settle_change(filing: Filing, actor: Actor, approved: bool) -> None:
+    from server.records.service import settle_change_of_place
+
+    settle_change_of_place(filing, actor, approved)
 
 
 def today_str(d: date) -> str:
@@ -103,6 +112,7 @@ def reject(filing: Filing, actor: Actor, reason: str) -> Filing:
     filing.decided_at = now_utc()
     filing.reject_reason = reason
     record_event(filing, actor, "rejected", note=reason, to_status="rejected")
+    _settle_change(filing, actor, approved=False)
     db.session.flush()
     return filing
 
