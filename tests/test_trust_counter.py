@@ -119,7 +119,7 @@ def test_coverage_depends_on_dates_not_on_the_expiry_job(client, app, counters):
 
 
 def test_filing_numbers_are_random_checked_and_typeable(client, app, counters):
-    _, first = approved_shanghai_filing(client, "openid-n1", 53)
+    owner, first = approved_shanghai_filing(client, "openid-n1", 53)
     _, second = approved_shanghai_filing(client, "openid-n2", 54)
     pattern = re.compile(rf"^YD[{numbers.ALPHABET}]{{11}}$")
     for f in (first, second):
@@ -132,6 +132,8 @@ def test_filing_numbers_are_random_checked_and_typeable(client, app, counters):
     shanghai = counter(client, "sh-counter")
     shown = numbers.display_number(first["number"])
     assert re.match(r"^YD [0-9A-Z]{4} [0-9A-Z]{4} [0-9A-Z]{3}$", shown)
+    assert client.get(f"/api/v1/records/{first['id']}", headers=owner).json["number_display"] == shown
+    assert first["result"]["number_display"] == shown
     resp = verify(client, shanghai, filing_number=shown.lower())
     assert resp.status_code == 200 and resp.json["filing_number"] == first["number"]
     assert resp.json["filing_number_display"] == shown

@@ -122,7 +122,7 @@ def test_filing_from_a_counter_qr_shows_its_hospital(client, app):
     resp = client.patch(f"/api/v1/filings/{fid}", headers=user, json={
         "filing_type": "referral", "start_date": today_cn().isoformat(), "contact_name": "张三",
         "contact_phone": PHONE})
-    notice = client.get(f"/api/v1/notices/510100/referral").json
+    notice = client.get("/api/v1/notices/510100/referral").json
     client.post(f"/api/v1/filings/{fid}/notice", json={"version": notice["version"]}, headers=user)
     upload(client, user, fid, "referral_certificate")
     assert submit(client, user, fid).json["status"] == "pending_review", resp.json

@@ -455,7 +455,7 @@ def _letter_context(filing: Filing, number: str, signed_at=None) -> letter.Lette
     ftype = rules.get_filing_type(filing.filing_type)
     policy = _policy(filing)
     return letter.LetterContext(
-        filing_number=number, person_name=filing.person_name or "",
+        filing_number=numbers.display_number(number), person_name=filing.person_name or "",
         id_masked=filing.person_id_masked or "", insured_region_name=_region_name(filing.insured_region_code) or "",
         visit_region_name=_region_name(filing.visit_region_code) or "",
         filing_type_label=ftype.label, proof_labels=[d.label for d in ftype.proof_documents],
@@ -605,7 +605,8 @@ def result_view(filing: Filing) -> dict | None:
         message = "已提交，等待医保经办机构审核，结果会在备案记录里显示"
     else:
         message = f"当前状态：{label}"
-    return {"number": filing.number, "status": filing.status, "status_label": label,
+    return {"number": filing.number, "number_display": numbers.display_number(filing.number),
+            "status": filing.status, "status_label": label,
             "message": message, "submitted_at": filing.submitted_at,
             "review_due_at": filing.review_due_at, "proof_due_date": filing.proof_due_date,
             "records_path": f"/api/v1/records/{filing.id}"}

@@ -20,6 +20,7 @@ from server.extensions import db
 from server.filing import rules
 from server.filing.events import SYSTEM, Actor, record_event
 from server.filing.models import Filing, FilingDocument, FilingEvent, StaffAccess
+from server.filing.numbers import display_number
 from server.regions.catalogue import get_catalogue
 from server.regions.policy import policy_for
 
@@ -179,6 +180,7 @@ def summary(filing: Filing, today: date | None = None) -> dict:
     return {
         "id": filing.id,
         "number": filing.number,
+        "number_display": display_number(filing.number),
         "person_name": filing.person_name,
         "family_member_id": filing.family_member_id,
         "is_self": filing.family_member_id is None,
