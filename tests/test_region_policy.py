@@ -48,9 +48,11 @@ def test_province_override_applies_to_all_its_regions():
 
 
 def test_overrides_that_can_never_take_effect_are_reported_at_load(caplog):
-    # Attached to the module's logger itself: the app's logging set-up may stop propagation.
+    # Attached to the module's logger itself, and enabled: an Alembic run's fileConfig earlier in
+    # the session disables the loggers that existed then.
     logger = logging.getLogger("server.regions.policy")
     logger.addHandler(caplog.handler)
+    was_disabled, logger.disabled = logger.disabled, False
     try:
         book = PolicyBook([
             # Hainan's first row: other_temporary needs no proof, so no letter can replace one.
@@ -62,6 +64,7 @@ def test_overrides_that_can_never_take_effect_are_reported_at_load(caplog):
         ], get_catalogue())
     finally:
         logger.removeHandler(caplog.handler)
+        logger.disabled = was_disabled
     assert len(book.warnings) == 3
     assert any("460000" in w and "other_temporary" in w for w in book.warnings)
     assert any("510100" in w and "max_backdate_days" in w for w in book.warnings)
