@@ -24,8 +24,8 @@ from server.chat.knowledge.retrieval import Index, normalize
 # the evaluation corpus only).
 MIN_SCORE = 6.0
 MIN_COVERAGE = 0.45
-MIN_DOC_COVERAGE = 0.7
-MIN_DOC_SHARE = 0.35
+MIN_DOC_COVERAGE = 0.55
+MIN_DOC_SHARE = 0.3
 MIN_CLEAR_COVERAGE = 0.35
 CLEAR_MARGIN = 2.0
 _SENTENCE = re.compile(r"[。？?！!；;\n]+")
@@ -74,7 +74,7 @@ _IN_DOMAIN = re.compile(r"医保|医疗|报销|报|备案|就医|看病|住院|�
 # close to the best score wins over a pointer about purely local matters.
 _CROSS_PLACE = re.compile(r"异地|备案|转诊|就医地|急诊")
 _LOCAL_ONLY = frozenset({"oos_local_ratio", "oos_contribution"})
-OUT_OF_SCOPE_MARGIN = 0.7
+OUT_OF_SCOPE_MARGIN = 0.6
 MAX_CHARS = 300  # a longer post asks its question early; the rest only costs time
 
 
@@ -99,7 +99,9 @@ def _best(text: str):
     if not _IN_DOMAIN.search(normalized):
         return None
     sentences = [p for p in _SENTENCE.split(text[:MAX_CHARS]) if p.strip()][:3] or [text[:MAX_CHARS]]
-    found = [h for part in sentences for h in _search(part)]
+    # The first sentence that asks something answerable wins: a post states its question first
+    # and tells its story after, and the story's longer sentences would outscore it.
+    found = next((hits for hits in map(_search, sentences) if hits), [])
     if not found and len(sentences) > 1:
         found = _search(text[:MAX_CHARS])
     if not found:
