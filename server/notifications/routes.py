@@ -28,7 +28,11 @@ class MessageQuerySchema(StrictSchema):
 @blp.response(200)
 @user_required
 def get_subscriptions():
-    """订阅消息：可订阅的模板和本人的订阅情况"""
+    """订阅消息：可订阅的模板和本人的订阅情况
+
+    `templates` 是调用 wx.requestSubscribeMessage 时传入的模板 id；`subscriptions` 是本人每个模板
+    剩余可收的次数（长期订阅为 null）。
+    """
     from sqlalchemy import select
 
     from server.extensions import db
@@ -43,7 +47,11 @@ def get_subscriptions():
 @blp.response(200)
 @user_required
 def post_subscriptions(body):
-    """记录订阅结果：小程序调用 wx.requestSubscribeMessage 后把结果发来"""
+    """记录订阅结果
+
+    小程序调用 wx.requestSubscribeMessage 后把微信的结果原样发来：每次 accept 可收一条消息（长期订阅
+    的模板一直可收），reject、ban、filter 则不再发送微信消息，只在站内消息中显示。
+    """
     subs = service.record_answers(current_user(), body["results"])
     return {"subscriptions": [service.subscription_view(s) for s in subs]}
 
@@ -53,7 +61,11 @@ def post_subscriptions(body):
 @blp.response(200)
 @user_required
 def list_messages(args):
-    """站内消息：审核结果、补交材料和到期提醒等，最新的在前"""
+    """站内消息
+
+    审核结果、补交材料和到期提醒、窗口核验、撤销和变更等，最新的在前；`unread` 是未读条数。
+    微信消息发不出时，这里是唯一的提醒。
+    """
     page = service.list_messages(current_user(), page=args["page"], per_page=args["per_page"],
                                  unread_only=args["unread"])
     return {"items": [service.message_view(n) for n in page.items], "total": page.total,
@@ -64,7 +76,10 @@ def list_messages(args):
 @blp.response(200)
 @user_required
 def read_message(message_id):
-    """标记一条消息为已读"""
+    """标记一条消息为已读
+
+    只能标记本人的消息。
+    """
     return service.message_view(service.mark_read(current_user(), message_id))
 
 
@@ -72,5 +87,8 @@ def read_message(message_id):
 @blp.response(200)
 @user_required
 def read_all():
-    """全部标记为已读"""
+    """全部标记为已读
+
+    返回标记的条数。
+    """
     return {"marked": service.mark_all_read(current_user())}
