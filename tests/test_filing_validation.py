@@ -196,3 +196,65 @@ def test_service_functions_work_without_a_request(app):
         assert filing.status == "approved" and filing.number
         assert service.submit_filing(user, filing).id == filing.id
         _db.session.rollback()
+
+
+def test_every_bad_field_of_a_patch_in_one_answer(client):
+    """A too-early start (a rule over several fields) and a bad phone (a field on its own) come
+    back together, and nothing of the request is kept."""
+    headers = setup_user(client)
+    draft = _draft(client, headers, visit_region_code="310000", filing_type="long_term_resident")
+    resp = _patch(client, headers, draft, start_date=(today_cn() - timedelta(days=40)).isoformat(),
+                  contact_phone="12345", address="上海市浦东新区张江路1号")
+    assert resp.status_code == 422
+    assert {d["field"] for d in resp.json["error"]["details"]} == {"start_date", "contact_phone"}
+    view = client.get(f"/api/v1/filings/{draft['id']}", headers=headers).json
+    assert view["address"] is None and view["start_date"] is None
+    assert view["contact_phone_masked"] == "138****8000"
+
+
+def test_every_bad_field_of_a_new_draft_in_one_answer(client, app):
+    headers = login(client, "openid-new")
+    resp = client.post("/api/v1/filings", headers=headers, json={
+        "id_number": with_wrong_check_digit(resident_id()), "visit_region_code": "990100",
+        "person_name": "王小明"})
+    assert resp.status_code == 422
+    details = {d["field"]: d["code"] for d in resp.json["error"]["details"]}
+    assert details == {"id_number": "id_number.checksum", "visit_region_code": "filing.visit_region_invalid"}
+    with app.app_context():
+        assert _db.session.execute(_db.select(Filing)).first() is None
+
+
+def test_partial_update_applies_what_is_valid_and_refuses_the_rest(app):
+    """The chat's door: each valid value is kept, each refused one changes nothing (notice
+    acceptance and the profile's identity included), and the problems name the changed field."""
+    from server.accounts.models import User
+    from server.filing import service
+    from server.filing.consent import PRIVACY_VERSION, accept_privacy
+
+    with app.app_context():
+        user = User(openid="partial", name="赵六", default_insured_region_code="510100",
+                    default_scheme="employee", phone="13600136000")
+        _db.session.add(user)
+        _db.session.flush()
+        accept_privacy(user, PRIVACY_VERSION)
+        filing = service.create_draft(user, source="chat", prefill={
+            "visit_region_code": "350200", "filing_type": "other_temporary"})  # 厦门
+        service.accept_notice(user, filing, service.notice_for_region("510100", "other_temporary").version)
+        # 福州 as insured place is in the visit place's province: refused, the rest is kept
+        problems = service.apply_changes(user, filing, {
+            "insured_region_code": "350100", "contact_name": "徐慧",
+            "id_number": with_wrong_check_digit(resident_id())})
+        assert {(p.field, p.code) for p in problems} == {
+            ("insured_region_code", "filing.visit_region_same_province"), ("id_number", "id_number.checksum")}
+        assert filing.insured_region_code == "510100" and filing.contact_name == "徐慧"
+        assert service.notice_accepted(filing) and user.id_number_hash is None
+        view = service.draft_view(filing)
+        assert view["insured_region_code"] == "510100" and view["notice_accepted"] is True
+        # a back-dating limit counts from the day given, not the server's clock
+        day = date(2026, 11, 24)
+        problems = service.apply_changes(user, filing, {"start_date": date(2026, 11, 13)}, today=day)
+        assert [p.code for p in problems] == ["filing.start_date_too_early"]
+        assert "2026年11月14日" in problems[0].message
+        assert service.apply_changes(user, filing, {"start_date": date(2026, 11, 14)}, today=day) == []
+        assert filing.start_date == date(2026, 11, 14)
+        _db.session.rollback()

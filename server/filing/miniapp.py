@@ -35,6 +35,8 @@ def _validation(field: fields.Field) -> dict:
                 out["max_length"] = v.max
         elif isinstance(v, validate.OneOf):
             out["one_of"] = list(v.choices)
+    if "enum" in field.metadata:  # a closed set the service checks (with the request's other fields)
+        out["one_of"] = list(field.metadata["enum"])
     meta = field.metadata.get(MINIAPP_META, {})
     for key in ("pattern", "min_from"):
         if key in meta:

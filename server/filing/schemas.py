@@ -30,22 +30,6 @@ class ApplicantField(fields.Field):
         return member_id
 
 
-def _insured_region(value: str) -> None:
-    from server.regions.catalogue import get_catalogue
-
-    region = get_catalogue().get(value)
-    if region is None or not region.is_pooling_region:
-        raise ValidationError("请选择参保地（省 → 市）")
-
-
-def _visit_region(value: str) -> None:
-    from server.regions.catalogue import get_catalogue
-
-    region = get_catalogue().pooling_region_for(value)
-    if region is None or region.insured_only:
-        raise ValidationError("请选择就医地（省 → 市）")
-
-
 def _meta(label: str, widget: str, *, required: bool | str = False, options: str | None = None,
           hint: str | None = None, **extra) -> dict:
     """`required`: True, False, or a condition the page evaluates (e.g. "group == long_term").
@@ -114,20 +98,22 @@ class StartSchema(StrictSchema):
 
 
 class ChoicesSchema(StrictSchema):
-    """Page "choices" (step 1)."""
+    """Page "choices" (step 1). Whether a code is a place one may choose, or a value of the closed
+    sets (`enum`), is the filing service's check, so that it comes back together with every other
+    bad field of the request in one answer."""
 
-    insured_region_code = fields.String(allow_none=True, validate=[validate.Length(equal=6), _insured_region], metadata=_meta(
+    insured_region_code = fields.String(allow_none=True, validate=validate.Length(equal=6), metadata=_meta(
         "参保地", "region_picker", required=True, options=REGIONS + "?purpose=insured",
         hint="默认是您资料里的参保地"))
-    visit_region_code = fields.String(allow_none=True, validate=[validate.Length(equal=6), _visit_region], metadata=_meta(
+    visit_region_code = fields.String(allow_none=True, validate=validate.Length(equal=6), metadata=_meta(
         "就医地", "region_picker", required=True, options=REGIONS + "?purpose=visit",
         hint="先选省，再选市；一般需在参保地以外的省份"))
-    scheme = fields.String(allow_none=True, validate=validate.OneOf(list(rules.SCHEMES)), metadata=_meta(
-        "参保险种", "select", required=True, options=OPTIONS + "#schemes"))
-    filing_type = fields.String(allow_none=True, validate=validate.OneOf(list(rules.FILING_TYPES)),
-                                metadata=_meta("备案类型", "select", required=True,
-                                               options=OPTIONS + "#filing_types",
-                                               hint="每种类型下方有一句说明"))
+    scheme = fields.String(allow_none=True, metadata={**_meta(
+        "参保险种", "select", required=True, options=OPTIONS + "#schemes"), "enum": list(rules.SCHEMES)})
+    filing_type = fields.String(allow_none=True, metadata={
+        **_meta("备案类型", "select", required=True, options=OPTIONS + "#filing_types",
+                hint="每种类型下方有一句说明"),
+        "enum": list(rules.FILING_TYPES)})
 
 
 class NoticeAcceptSchema(StrictSchema):

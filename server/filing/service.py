@@ -102,22 +102,34 @@ def _apply_applicant(user: User, filing: Filing, applicant: Any) -> None:
                      id_hash=member.id_number_hash, id_masked=member.id_number_masked)
 
 
-# --- step checks (field by field, as soon as a value arrives) -----------------------------------
+# --- editing a draft: one atomic call that applies what is valid and refuses what is not --------
 
-def _check_step_values(filing: Filing, data: dict, problems: list[Problem]) -> dict:
-    """Validate and normalise the given fields; returns the values to store."""
+# The rules that read several fields, and the fields each reads: a refused combination is blamed
+# on the fields this update changed among them.
+_PLACE_INPUTS = frozenset({"insured_region_code", "visit_region_code"})
+_DATE_INPUTS = frozenset({"start_date", "end_date", "filing_type", "insured_region_code"})
+
+
+def _check_step_values(data: dict, problems: list[Problem], today: date) -> dict:
+    """Validate and normalise each given field on its own; returns the values to store."""
     cat = get_catalogue()
     out: dict[str, Any] = {}
-    if "insured_region_code" in data and data["insured_region_code"] is not None:
-        region = cat.get(data["insured_region_code"])
-        if region is None or not region.is_pooling_region:
+    if "insured_region_code" in data:
+        code = data["insured_region_code"]
+        region = cat.get(code) if code else None
+        if code is None:
+            out["insured_region_code"] = None
+        elif region is None or not region.is_pooling_region:
             problems.append(Problem("insured_region_code", "filing.insured_region_invalid",
                                     "请选择参保地（省 → 市）"))
         else:
             out["insured_region_code"] = region.code
-    if "visit_region_code" in data and data["visit_region_code"] is not None:
-        region = cat.pooling_region_for(data["visit_region_code"])
-        if region is None or region.insured_only:
+    if "visit_region_code" in data:
+        code = data["visit_region_code"]
+        region = cat.pooling_region_for(code) if code else None
+        if code is None:
+            out["visit_region_code"] = None
+        elif region is None or region.insured_only:
             problems.append(Problem("visit_region_code", "filing.visit_region_invalid",
                                     "请选择就医地（省 → 市）"))
         else:
@@ -148,88 +160,188 @@ def _check_step_values(filing: Filing, data: dict, problems: list[Problem]) -> d
             out[name] = value
     if "id_number" in data and data["id_number"]:
         try:
-            out["id_info"] = validate_id_number(data["id_number"])
+            out["id_info"] = validate_id_number(data["id_number"], today)
         except IdNumberError as exc:
             problems.append(exc.to_problem("id_number"))
     return out
 
 
-def _check_place_and_dates(filing: Filing, problems: list[Problem], touched: set[str]) -> None:
-    """Rules that need several fields: checked once the fields they read are all known."""
-    policy = _policy(filing)
+def _identity_problems(user: User, family_member_id: int | None, clean: dict) -> list[Problem]:
+    """A family member's identity is edited in the family account; one's own ID number must be
+    the one registered (filing for someone else is a family filing)."""
+    problems: list[Problem] = []
+    if family_member_id is not None and ("person_name" in clean or "id_info" in clean):
+        field = "id_number" if "id_info" in clean else "person_name"
+        problems.append(Problem(field, "filing.identity_from_family",
+                                "家人的姓名和证件号码请在亲情账户里修改"))
+        clean.pop("person_name", None)
+        clean.pop("id_info", None)
+    elif "id_info" in clean:
+        id_hash = crypto.lookup_hash(clean["id_info"].number, _key())
+        if user.id_number_hash and user.id_number_hash != id_hash:
+            problems.append(Problem("id_number", "filing.identity_mismatch",
+                                    "证件号码和您实名登记的不一致；为家人办理请选择“为他人备案”"))
+            clean.pop("id_info")
+    return problems
+
+
+def _with_end_date(values: dict, end_given: bool) -> dict:
+    """Temporary: default to start + the place's validity when not chosen, or when a changed start
+    left a chosen end below the minimum; long-term: no end date."""
+    values = dict(values)
+    ftype = rules.FILING_TYPES.get(values.get("filing_type") or "")
+    if ftype is None:
+        return values
+    if ftype.is_long_term:
+        values["end_date"] = None
+        return values
+    policy = _policy_of(values.get("insured_region_code"))
+    if values.get("start_date") is None or end_given or policy is None:
+        return values
+    minimum = rules.default_end_date(values["filing_type"], values["start_date"], policy)
+    if values.get("end_date") is None or values["end_date"] < minimum:
+        values["end_date"] = minimum
+    return values
+
+
+def _policy_of(insured_region_code: str | None) -> RegionPolicy | None:
+    try:
+        return policy_for(insured_region_code) if insured_region_code else None
+    except UnknownRegionError:
+        return None
+
+
+def _combined_problems(values: dict, touched: set[str], today: date) -> list[Problem]:
+    """Rules that need several fields, checked once the fields they read are all known and one
+    of them changed now."""
+    policy = _policy_of(values.get("insured_region_code"))
     if policy is None:
-        return
-    if filing.visit_region_code and touched & {"insured_region_code", "visit_region_code"}:
-        same = get_catalogue().same_province(filing.insured_region_code, filing.visit_region_code)
-        problems += rules.check_visit_place(filing.insured_region_code, filing.visit_region_code,
-                                            same, policy)
-    if filing.filing_type and filing.start_date and touched & {"start_date", "end_date", "filing_type",
-                                                                "insured_region_code"}:
-        found = rules.check_dates(filing.filing_type, filing.start_date, filing.end_date,
-                                  today_cn(), policy)
-        problems += [p for p in found if p.code != "filing.end_date_required"]
+        return []
+    found: list[Problem] = []
+    if values.get("visit_region_code") and touched & _PLACE_INPUTS:
+        same = get_catalogue().same_province(values["insured_region_code"], values["visit_region_code"])
+        found += rules.check_visit_place(values["insured_region_code"], values["visit_region_code"],
+                                         same, policy)
+    if values.get("filing_type") and values.get("start_date") and touched & _DATE_INPUTS:
+        found += [p for p in rules.check_dates(values["filing_type"], values["start_date"],
+                                               values.get("end_date"), today, policy)
+                  if p.code != "filing.end_date_required"]
+    return found
+
+
+def _blamed(problem: Problem, touched: set[str]) -> set[str]:
+    inputs = _PLACE_INPUTS if problem.field in _PLACE_INPUTS else _DATE_INPUTS
+    if problem.field in touched:
+        return {problem.field}
+    return set(inputs & touched)
+
+
+def _settle_values(filing: Filing, clean: dict, today: date) -> tuple[dict, list[Problem]]:
+    """The values the filing will hold: the current ones with each clean value applied, except
+    those a rule over several fields refuses (each refused value with its Problem, named after
+    the field that was changed)."""
+    current = {n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}
+    clean = {k: v for k, v in clean.items() if k in current}
+    problems: list[Problem] = []
+    for _ in range(len(clean) + 1):
+        values = _with_end_date({**current, **clean}, "end_date" in clean)
+        found = _combined_problems(values, set(clean), today)
+        refused: set[str] = set()
+        for p in found:
+            for name in sorted(_blamed(p, set(clean)) - refused):
+                refused.add(name)
+                problems.append(p if p.field == name else Problem(name, p.code, p.message))
+        if not refused:
+            return values, problems
+        clean = {k: v for k, v in clean.items() if k not in refused}
+    return _with_end_date(current, False), problems
 
 
 def _fill_end_date(filing: Filing, end_given: bool) -> None:
-    """Temporary: default to start + the place's validity when not chosen, or when a changed start
-    left a chosen end below the minimum; long-term: no end date."""
-    if not filing.filing_type:
-        return
-    ftype = rules.get_filing_type(filing.filing_type)
-    if ftype.is_long_term:
-        filing.end_date = None
-        return
-    if filing.start_date is None or end_given:
-        return
-    policy = _policy(filing)
-    if policy is None:
-        return
-    minimum = rules.default_end_date(filing.filing_type, filing.start_date, policy)
-    if filing.end_date is None or filing.end_date < minimum:
-        filing.end_date = minimum
+    values = _with_end_date({n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}, end_given)
+    filing.end_date = values["end_date"]
 
 
-def _apply_values(user: User, filing: Filing, data: dict, clean: dict) -> set[str]:
-    touched: set[str] = set()
+def _resolve_applicant(user: User, filing: Filing, applicant: Any) -> FamilyMember | None:
+    """The family member a changed applicant names (None for oneself); raises before any change."""
+    if filing.status != "draft":
+        raise ApiError(409, "filing.applicant_locked", "已提交的备案不能更换办理人", field="applicant")
+    if applicant == "self" or applicant is None:
+        return None
+    return _family_member(user, int(applicant))
+
+
+def _write_identity(user: User, filing: Filing, clean: dict) -> None:
+    if "person_name" in clean:
+        filing.person_name = clean["person_name"]
+        if not user.name:
+            user.name = clean["person_name"]
+    if "id_info" in clean:
+        info = clean["id_info"]
+        id_hash = crypto.lookup_hash(info.number, _key())
+        _set_person_from(filing, name=filing.person_name, id_enc=crypto.encrypt(info.number, _key()),
+                         id_hash=id_hash, id_masked=mask_id(info.number))
+        if not user.id_number_hash:  # remembered for the next filing
+            user.id_number_enc, user.id_number_hash = filing.person_id_enc, id_hash
+            user.id_number_masked = filing.person_id_masked
+
+
+def _write_values(filing: Filing, values: dict) -> None:
     before = (filing.insured_region_code, filing.filing_type)
-    for name in STEP1_FIELDS + STEP3_FIELDS:
-        if name in clean:
-            setattr(filing, name, clean[name])
-            touched.add(name)
-    if "person_name" in clean or "id_info" in clean:
-        if filing.family_member_id is not None:
-            raise ApiError(422, "validation_failed", "请检查以下内容", details=[Problem(
-                "id_number", "filing.identity_from_family", "家人的姓名和证件号码请在亲情账户里修改")])
-        if "person_name" in clean:
-            filing.person_name = clean["person_name"]
-            if not user.name:
-                user.name = clean["person_name"]
-        if "id_info" in clean:
-            info = clean["id_info"]
-            id_hash = crypto.lookup_hash(info.number, _key())
-            if user.id_number_hash and user.id_number_hash != id_hash:
-                raise ApiError(422, "validation_failed", "请检查以下内容", details=[Problem(
-                    "id_number", "filing.identity_mismatch",
-                    "证件号码和您实名登记的不一致；为家人办理请选择“为他人备案”")])
-            _set_person_from(filing, name=filing.person_name, id_enc=crypto.encrypt(info.number, _key()),
-                             id_hash=id_hash, id_masked=mask_id(info.number))
-            if not user.id_number_hash:  # remembered for the next filing
-                user.id_number_enc, user.id_number_hash = filing.person_id_enc, id_hash
-                user.id_number_masked = filing.person_id_masked
+    for name, value in values.items():
+        if getattr(filing, name) != value:
+            setattr(filing, name, value)
     if (filing.insured_region_code, filing.filing_type) != before and not notice_accepted(filing):
         # a different place or type has a different notice: it must be read again
         filing.notice_version = None
         filing.notice_accepted_at = None
-    _fill_end_date(filing, "end_date" in clean)
     _refresh_proof_mode(filing)
-    return touched
+
+
+def apply_changes(user: User, filing: Filing, data: dict, *, today: date | None = None,
+                  all_or_nothing: bool = False) -> list[Problem]:
+    """Apply a partial update of a draft (or a filing returned for more material): every field
+    of step 1 and step 3, `applicant`, and one's own name and ID number.
+
+    Each valid value is applied and each invalid one refused with its Problem; a refused value
+    changes nothing, side effects included (the notice acceptance, the profile's identity, the
+    proof mode). With `all_or_nothing` (the pages' forms) one problem refuses the whole update.
+    Returns the problems: every one found in the request, in one pass. `today` is the day the
+    person acted on (the chat passes the message's date)."""
+    if filing.owner_id != user.id:
+        raise not_found("filing", "没有找到这条备案")
+    _require_editable(filing)
+    today = today or today_cn()
+    data = dict(data)
+    member: FamilyMember | None = None
+    applicant_given = "applicant" in data
+    if applicant_given:
+        member = _resolve_applicant(user, filing, data.pop("applicant"))
+    problems: list[Problem] = []
+    clean = _check_step_values(data, problems, today)
+    member_id = member.id if member is not None else (None if applicant_given else filing.family_member_id)
+    problems += _identity_problems(user, member_id, clean)
+    with db.session.no_autoflush:
+        values, combined = _settle_values(filing, clean, today)
+    problems += combined
+    if all_or_nothing and problems:
+        return problems
+    with db.session.no_autoflush:
+        if applicant_given:
+            _apply_applicant(user, filing, member.id if member is not None else "self")
+        _write_identity(user, filing, clean)
+        _write_values(filing, values)
+    filing.updated_at = now_utc()
+    db.session.flush()
+    return problems
 
 
 def create_draft(user: User, *, applicant: Any = "self", prefill: dict | None = None,
                  source: str = "wizard", origin_institution_id: int | None = None) -> Filing:
     """A new draft for the user or one of their family members (`applicant`: "self" or a family
     member id). Insured place and scheme come from the profile unless `prefill` names them;
-    `prefill` may carry any step-1/step-3 field and is validated like a PATCH."""
+    `prefill` may carry any step-1/step-3 field and is validated like a PATCH: every problem is
+    raised at once, and no draft is made when there is one."""
     filing = Filing(owner_id=user.id, status="draft", source=source,
                     origin_institution_id=origin_institution_id,
                     insured_region_code=user.default_insured_region_code,
@@ -240,15 +352,20 @@ def create_draft(user: User, *, applicant: Any = "self", prefill: dict | None = 
         filing.contact_name, filing.contact_phone = (member.name, member.phone) if member.phone \
             else (user.name, user.phone)
     prefill = dict(prefill or {})
+    today = today_cn()
     problems: list[Problem] = []
-    clean = _check_step_values(filing, prefill, problems)
+    clean = _check_step_values(prefill, problems, today)
+    problems += _identity_problems(user, filing.family_member_id, clean)
+    with db.session.no_autoflush:
+        values, combined = _settle_values(filing, clean, today)
+    problems += combined
     if problems:
         raise validation_failed(problems)
     with db.session.no_autoflush:
-        touched = _apply_values(user, filing, prefill, clean)
-        _check_place_and_dates(filing, problems, touched)
-    if problems:
-        raise validation_failed(problems)
+        _write_identity(user, filing, clean)
+        for name, value in values.items():
+            setattr(filing, name, value)
+        _refresh_proof_mode(filing)
     db.session.add(filing)
     db.session.flush()
     note = None
@@ -261,32 +378,10 @@ def create_draft(user: User, *, applicant: Any = "self", prefill: dict | None = 
 
 
 def update_draft(user: User, filing: Filing, data: dict) -> Filing:
-    """Partial update of step 1 and step 3 fields (and `applicant`, identity for oneself) while
-    the filing is a draft or was returned for more material. All problems are raised at once;
-    nothing is changed when there is one."""
-    if filing.owner_id != user.id:
-        raise not_found("filing", "没有找到这条备案")
-    _require_editable(filing)
-    data = dict(data)
-    if "applicant" in data:
-        if filing.status != "draft":
-            raise ApiError(409, "filing.applicant_locked", "已提交的备案不能更换办理人",
-                           field="applicant")
-        _apply_applicant(user, filing, data.pop("applicant"))
-    problems: list[Problem] = []
-    clean = _check_step_values(filing, data, problems)
+    """The pages' PATCH: all or nothing; every bad field of the request in one 422."""
+    problems = apply_changes(user, filing, data, all_or_nothing=True)
     if problems:
         raise validation_failed(problems)
-    with db.session.no_autoflush:
-        snapshot = {n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}
-        touched = _apply_values(user, filing, data, clean)
-        _check_place_and_dates(filing, problems, touched)
-        if problems:
-            for name, value in snapshot.items():
-                setattr(filing, name, value)
-            raise validation_failed(problems)
-    filing.updated_at = now_utc()
-    db.session.flush()
     return filing
 
 
