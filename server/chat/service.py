@@ -15,6 +15,7 @@ from typing import Any
 from server.accounts.models import User
 from server.chat import dialog
 from server.chat.models import ChatMessage, ChatSession
+from server.chat.state import SLOT_FIELDS, DialogState
 from server.chat.understand import Context, understand
 from server.common.idnumbers import mask_id, mask_phone, mask_sensitive_text
 from server.common.timeutil import SHANGHAI, now_utc, today_cn
@@ -28,6 +29,9 @@ from server.regions.policy import UnknownRegionError, policy_for
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
+# Values said before a draft may exist, kept in the session until it does (never a phone number).
+HELD_FIELDS = ("insured_region_code", "visit_region_code", "scheme", "filing_type", "start_date",
+               "end_date", "applicant", "contact_name", "address")
 PRIVACY_SUMMARY = ("办理备案需要用到您（和您代办的家人）的姓名、证件号码、手机号码、参保地、就医地和证明材料。"
                    "这些信息只用于办理、审核备案和就医结算；证件号码加密保存。为家人办理请先征得家人同意。"
                    "完整内容请点开查看。")
@@ -70,7 +74,11 @@ def _env(user: User, state: dict, filing: Filing | None, today: date) -> dialog.
                        "phone_masked": mask_phone(m.phone) if m.phone else None}
                       for m in list_members(user)]
     if filing is None:
+        env.missing = tuple(filings.missing_in(
+            state, consent_given=env.consent_accepted, person_known=bool(user.name),
+            id_known=bool(user.id_number_hash), notice_is_accepted=False, proof_mode=None))
         return env
+    env.missing = tuple(filings.missing_fields(filing))
     if filing.status not in filings.EDITABLE_STATUSES:
         env.result = _result(filing)
         return env
@@ -95,19 +103,47 @@ def _env(user: User, state: dict, filing: Filing | None, today: date) -> dialog.
 def _result(filing: Filing) -> dict:
     view = filings.result_view(filing) or {}
     return {"filing_id": filing.id, "filing_number": filing.number, "status": filing.status,
-            "status_label": rules.status_label(filing.status), "message": view.get("message")}
+            "status_label": rules.status_label(filing.status), "message": view.get("message"),
+            "review_due_at": filings.plain(view.get("review_due_at")),
+            "records_path": view.get("records_path")}
 
 
-def _draft(state: dict, filing: Filing | None) -> dict:
-    out = dialog.draft_of(state)
-    if filing is not None and filing.status != "draft":
+# --- the filing is the truth: the dialog reads its values, the chat's answer shows its view --------
+
+def _slots(filing: Filing | None, held: dict) -> dict:
+    """The values the dialog works with this turn: the filing's, or (before a draft may exist)
+    those held in the session."""
+    if filing is None:
+        return {k: held.get(k) for k in SLOT_FIELDS}
+    return {"insured_region_code": filing.insured_region_code,
+            "visit_region_code": filing.visit_region_code, "scheme": filing.scheme,
+            "filing_type": filing.filing_type,
+            "start_date": filing.start_date.isoformat() if filing.start_date else None,
+            "end_date": filing.end_date.isoformat() if filing.end_date else None,
+            "applicant": filing.family_member_id if filing.family_member_id is not None else "self",
+            "contact_name": filing.contact_name,
+            "contact_phone": mask_phone(filing.contact_phone) if filing.contact_phone else None,
+            "address": filing.address, "notice_accepted": filings.notice_accepted(filing),
+            "proof": filing.proof_mode}
+
+
+def _draft(state: dict, filing: Filing | None, today: date) -> dict:
+    """The contract's `draft`: the filing's own view (the pages' one) once a draft exists."""
+    if filing is None:
+        return dialog.draft_of(state)
+    view = filings.draft_view(filing, today)
+    out = {k: view.get(k) for k in dialog.DRAFT_FIELDS}
+    out["contact_phone"] = view.get("contact_phone_masked")
+    out["notice_accepted"] = bool(view.get("notice_accepted"))
+    if filing.status != "draft":
         out["status"] = filing.status
         out["filing_number"] = filing.number
     return out
 
 
-def _view(session: ChatSession, replies: list[dict], filing: Filing | None) -> dict:
-    return {"session_id": session.id, "replies": replies, "draft": _draft(session.state, filing),
+def _view(session: ChatSession, replies: list[dict], state: dict, filing: Filing | None,
+          today: date) -> dict:
+    return {"session_id": session.id, "replies": replies, "draft": _draft(state, filing, today),
             "filing_id": session.filing_id}
 
 
@@ -125,7 +161,56 @@ def _mask_run(mt: re.Match) -> str:
     return mask_id(digits) if len(digits) == 18 else digits[:3] + "*" * max(len(digits) - 5, 1) + digits[-2:]
 
 
-# --- use cases ---------------------------------------------------------------------------------------
+
+def _save_state(session: ChatSession, state: dict, filing: Filing | None) -> None:
+    held = None if filing is not None else {k: state.get(k) for k in HELD_FIELDS}
+    session.state = DialogState.after(state, held).to_dict()
+
+
+def _real_value(user: User, state: dict, name: str, value: Any) -> Any:
+    if name == "contact_phone" and value == "profile":
+        return user.phone
+    if name == "contact_phone" and value == "member":
+        member = next((m for m in _members(user) if m.id == state.get("applicant")), None)
+        return member.phone if member else None
+    return value
+
+
+def _write(user: User, session: ChatSession, filing: Filing | None, state: dict, values: dict,
+           held: dict, today: date) -> tuple[Filing | None, list[Problem], dict]:
+    """Write the values of this turn: to the draft filing through the filing service's one
+    atomic call (the draft is made on first need once the privacy notice is accepted), or, before
+    that, to the values held in the session, checked by the same rules. Returns the filing, the
+    problems (each refused value) and the values tried."""
+    data = {n: _real_value(user, state, n, v) for n, v in values.items() if v is not None}
+    if filing is None and not consent.has_current_consent(user):
+        data.pop("contact_phone", None)  # a number is never kept outside the filing
+        applicant = data.pop("applicant", None)
+        current = {k: date.fromisoformat(v) if k in ("start_date", "end_date") and v else v
+                   for k, v in held.items()}
+        kept, problems = filings.preview_changes(current, data, today=today)
+        new_held = {**held, **{k: v for k, v in kept.items() if k in HELD_FIELDS}}
+        new_held = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in new_held.items()}
+        if applicant is not None:
+            new_held["applicant"] = applicant
+        held.clear()
+        held.update(new_held)
+        return None, problems, data
+    if filing is None:
+        applicant = data.pop("applicant", state.get("applicant") or "self")
+        filing = filings.create_draft(user, applicant=applicant, prefill={}, source="chat",
+                                      origin_institution_id=session.entry_institution_id)
+        session.filing_id = filing.id
+        # Everything said so far goes in; the profile's contact is the chat's to ask.
+        data = {**{n: held.get(n) for n in dialog.SYNCED if held.get(n) is not None
+                   and n not in ("applicant", "contact_phone")},
+                "contact_name": state.get("contact_name"), **data}
+        data.setdefault("contact_phone", None)
+    if filing.status not in filings.EDITABLE_STATUSES or not data:
+        return filing, [], data
+    problems = filings.apply_changes(user, filing, data, today=today)
+    return filing, problems, data
+
 
 def start_session(user: User, entry: str | None = None) -> dict:
     """A new conversation; from a counter QR token the visit place and the hospital are known."""
@@ -139,10 +224,11 @@ def start_session(user: User, entry: str | None = None) -> dict:
         entry={"institution_name": entry_info.institution.name,
                "visit_region_code": entry_info.region_code} if entry_info else None,
         profile=profile)
-    session = ChatSession(user_id=user.id, state=state,
+    session = ChatSession(user_id=user.id, state={},
                           entry_institution_id=entry_info.institution.id if entry_info else None)
     db.session.add(session)
-    env = _env(user, state, None, today_cn())
+    today = today_cn()
+    env = _env(user, state, None, today)
     replies = [dialog.text("您好，我来帮您办理跨省异地就医备案。您可以直接说说情况，"
                            "比如“医保在九江，退休后要去厦门长住”。")]
     known = [f"{dialog.LABELS[k]}是{dialog.slot_words(k, state, env)}" for k in ("insured", "scheme")
@@ -150,64 +236,12 @@ def start_session(user: User, entry: str | None = None) -> dict:
     if known and not entry_info:
         replies.append(dialog.text("按您的个人资料，" + "，".join(known) + "；不对的话直接告诉我。"))
     state, asked = dialog.prompt(state, env)
-    session.state = state
+    _save_state(session, state, None)
     replies += asked
     db.session.flush()
     _store(session, "assistant", None, {"replies": replies})
     db.session.flush()
-    return _view(session, replies, None)
-
-
-def _sync(user: User, session: ChatSession, filing: Filing | None, state: dict, values: dict,
-          replies: list[dict]) -> tuple[Filing | None, dict]:
-    """Write values to the draft filing (created on first need); refused fields are dropped from
-    the state and explained."""
-    data: dict[str, Any] = {}
-    for name, value in values.items():
-        if name == "contact_phone" and value == "profile":
-            value = user.phone
-        elif name == "contact_phone" and value == "member":
-            member = next((m for m in _members(user) if m.id == state.get("applicant")), None)
-            value = member.phone if member else None
-        if name == "start_date" and isinstance(value, str):
-            value = date.fromisoformat(value)
-        if value is not None:
-            data[name] = value
-    if filing is None:
-        if state.get("phase") == "done":
-            return filing, state
-        applicant = data.pop("applicant", state.get("applicant") or "self")
-        filing = filings.create_draft(user, applicant=applicant, prefill={}, source="chat",
-                                      origin_institution_id=session.entry_institution_id)
-        session.filing_id = filing.id
-        # Everything the chat knows so far goes in; the profile's contact is the chat's to ask.
-        data = {**{n: _typed(n, state.get(n)) for n in dialog.SYNCED
-                   if state.get(n) is not None and n not in ("applicant", "contact_phone")},
-                "contact_name": state.get("contact_name"), **data}
-        if "contact_phone" not in data:
-            data["contact_phone"] = None
-    if filing.status not in filings.EDITABLE_STATUSES or not data:
-        return filing, state
-    for _ in range(3):
-        try:
-            filings.update_draft(user, filing, data)
-            break
-        except ApiError as exc:
-            problems = exc.details or [Problem(None, exc.code, exc.message)]
-            state, said = dialog.reject(state, problems)
-            replies += said
-            bad = {p.field for p in problems}
-            if not bad & set(data):
-                break
-            data = {k: v for k, v in data.items() if k not in bad}
-            if not data:
-                break
-    state["end_date"] = filing.end_date.isoformat() if filing.end_date else None
-    return filing, state
-
-
-def _typed(name: str, value: Any) -> Any:
-    return date.fromisoformat(value) if name == "start_date" and isinstance(value, str) else value
+    return _view(session, replies, state, None, today)
 
 
 def _members(user: User):
@@ -217,7 +251,7 @@ def _members(user: User):
 
 
 def _command(user: User, session: ChatSession, filing: Filing | None, state: dict, command: str,
-             env: dialog.Env, replies: list[dict]) -> dict:
+             replies: list[dict], today: date) -> dict:
     if filing is None:
         return state
     try:
@@ -227,18 +261,18 @@ def _command(user: User, session: ChatSession, filing: Filing | None, state: dic
             state["notice_accepted"] = True
             state["phase"] = "proof"
             replies.append(dialog.text("好的，已记录您阅读并同意了备案告知书。"))
-        elif command == "refresh_proof":
-            db.session.refresh(filing, ["documents"])
-            filings._refresh_proof_mode(filing)  # uploads made through the pages' endpoints
         elif command == "submit":
             filing = filings.submit_filing(user, filing, idempotency_key=f"chat:{session.id}")
             state["phase"] = "done"
             state["proof"] = filing.proof_mode
-            replies.append(dialog.result_card(_result(filing)))
+            result = _result(filing)
+            replies.append(dialog.result_card(result))
+            replies.append(dialog.text(dialog.after_submit_words(result)))
+            state["announced"] = True
     except ApiError as exc:
         problems = exc.details or [Problem(None, exc.code, exc.message)]
         problems = [_plain_problem(p) for p in problems]
-        state, said = dialog.reject(state, problems)
+        state, said = dialog.reject(state, problems, {})
         replies += said
         replies += _side_cards(problems)
     return state
@@ -264,11 +298,15 @@ def _side_cards(problems: list[Problem]) -> list[dict]:
 
 def handle_message(user: User, session_id: str, *, text: str | None = None, choice: str | None = None,
                    sent_at: datetime | None = None) -> dict:
-    """One turn: understand, say back, write to the draft, ask for the next item."""
+    """One turn: understand, write to the draft through the filing service, say back what the
+    filing now holds (and why a value was refused), ask for the next item."""
     session = _get_session(user, session_id)
     today = _today(sent_at)
-    state = dict(session.state or {})
+    book = DialogState.from_dict(session.state)
     filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
+    held = dict(book.held)
+    state = book.working(_slots(filing, held))
+    before = dict(state)
     env = _env(user, state, filing, today)
     _store(session, "user", text if text is not None else choice,
            {"choice": choice} if choice is not None else None, id_answer=state.get("asked") in ID_ASKS)
@@ -285,24 +323,36 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
         consent.accept_privacy(user, consent.PRIVACY_VERSION)
         replies.append(dialog.text("好的，已记录您同意了《个人信息保护告知书》。"))
     if absorbed.profile:
-        _save_identity(user, filing, state, absorbed.profile, replies)
+        _save_identity(user, filing, state, absorbed.profile, replies, today)
     if absorbed.command in ("add_member", "member_phone"):
         state = _member(user, state, absorbed, replies)
-    # Nothing goes into a draft filing before the privacy notice is accepted.
-    may_file = filing is not None or consent.has_current_consent(user)
-    if may_file and state.get("phase") != "done" and (absorbed.sync or filing is None):
-        filing, state = _sync(user, session, filing, state, absorbed.sync, replies)
-    if absorbed.command in ("accept_notice", "refresh_proof", "submit"):
-        state = _command(user, session, filing, state, absorbed.command, env, replies)
+    problems: list[Problem] = []
+    tried: dict = {}
+    if state.get("phase") != "done" and (absorbed.sync or filing is None):
+        filing, problems, tried = _write(user, session, filing, state, absorbed.sync, held, today)
+    # What the filing holds now is what the dialog goes on from: a refused value is not kept.
+    chosen = state.get("applicant")
+    state.update(_slots(filing, held))
+    state["applicant"] = chosen if filing is None or chosen is None else state["applicant"]
+    said = dialog.said_back(before, state, env)
+    if said:
+        replies.insert(0, dialog.text(said))
+    if problems:
+        state, explained = dialog.reject(state, problems, tried)
+        replies += explained
+    elif absorbed.not_understood and not said:
+        replies.insert(0, dialog.text("抱歉，我没有听明白。"))
+    if absorbed.command in ("accept_notice", "submit"):
+        state = _command(user, session, filing, state, absorbed.command, replies, today)
     env = _env(user, state, filing, today)
     state, asked = dialog.prompt(state, env)
     replies += asked
 
-    session.state = state
+    _save_state(session, state, filing)
     session.updated_at = now_utc()
     _store(session, "assistant", None, {"replies": replies})
     db.session.flush()
-    return _view(session, replies, filing)
+    return _view(session, replies, state, filing, today)
 
 
 def _problems_said(exc: ApiError, replies: list[dict]) -> None:
@@ -311,7 +361,7 @@ def _problems_said(exc: ApiError, replies: list[dict]) -> None:
 
 
 def _save_identity(user: User, filing: Filing | None, state: dict, data: dict,
-                   replies: list[dict]) -> None:
+                   replies: list[dict], today: date) -> None:
     """The name or ID number typed in the chat goes to the profile (encrypted there), and into
     the person of a self filing already drafted."""
     from server.accounts.service import update_profile
@@ -319,7 +369,7 @@ def _save_identity(user: User, filing: Filing | None, state: dict, data: dict,
     try:
         update_profile(user, dict(data))
         if filing is not None and state.get("applicant") == "self" and filing.status == "draft":
-            filings.update_draft(user, filing, {"applicant": "self"})
+            filings.apply_changes(user, filing, {"applicant": "self"}, today=today)
     except ApiError as exc:
         _problems_said(exc, replies)
 
@@ -355,12 +405,14 @@ def load(user: User, session_id: str) -> dict:
     """The current state and the (masked) message history."""
     session = _get_session(user, session_id)
     filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
+    book = DialogState.from_dict(session.state)
+    state = book.working(_slots(filing, book.held))
     rows = db.session.execute(db.select(ChatMessage).filter_by(session_id=session.id)
                               .order_by(ChatMessage.id).limit(HISTORY_LIMIT)).scalars()
     messages = [{"role": m.role, "text": m.text,
                  "replies": (m.payload or {}).get("replies") if m.role == "assistant" else None,
                  "created_at": m.created_at} for m in rows]
-    return {"session_id": session.id, "draft": _draft(session.state, filing),
-            "filing_id": session.filing_id, "expecting": (session.state or {}).get("asked"),
+    return {"session_id": session.id, "draft": _draft(state, filing, today_cn()),
+            "filing_id": session.filing_id, "expecting": book.asked,
             "messages": filings.plain(messages), "created_at": filings.plain(session.created_at),
             "updated_at": filings.plain(session.updated_at)}

@@ -236,11 +236,10 @@ def _blamed(problem: Problem, touched: set[str]) -> set[str]:
     return set(inputs & touched)
 
 
-def _settle_values(filing: Filing, clean: dict, today: date) -> tuple[dict, list[Problem]]:
-    """The values the filing will hold: the current ones with each clean value applied, except
+def _settle(current: dict, clean: dict, today: date) -> tuple[dict, list[Problem]]:
+    """The values a draft will hold: the current ones with each clean value applied, except
     those a rule over several fields refuses (each refused value with its Problem, named after
     the field that was changed)."""
-    current = {n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}
     clean = {k: v for k, v in clean.items() if k in current}
     problems: list[Problem] = []
     for _ in range(len(clean) + 1):
@@ -255,6 +254,23 @@ def _settle_values(filing: Filing, clean: dict, today: date) -> tuple[dict, list
             return values, problems
         clean = {k: v for k, v in clean.items() if k not in refused}
     return _with_end_date(current, False), problems
+
+
+def _settle_values(filing: Filing, clean: dict, today: date) -> tuple[dict, list[Problem]]:
+    return _settle({n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}, clean, today)
+
+
+def preview_changes(current: dict, data: dict, *, today: date | None = None) -> tuple[dict, list[Problem]]:
+    """What `apply_changes` would make of `data` on a draft holding `current` (step-1/step-3
+    fields, unknown ones None), without a draft: the values kept, and the problems. For a door
+    that holds values before a draft may exist (the chat, before the privacy consent)."""
+    today = today or today_cn()
+    problems: list[Problem] = []
+    clean = _check_step_values(data, problems, today)
+    clean.pop("id_info", None)
+    clean.pop("person_name", None)
+    values, combined = _settle({n: current.get(n) for n in STEP1_FIELDS + STEP3_FIELDS}, clean, today)
+    return values, problems + combined
 
 
 def _fill_end_date(filing: Filing, end_given: bool) -> None:
@@ -627,32 +643,45 @@ def sign_commitment(user: User, filing: Filing, signature: bytes) -> FilingDocum
 
 # --- what is missing, and the view ----------------------------------------------------------------
 
-def missing_fields(filing: Filing) -> list[str]:
-    """Fields still to be supplied before submission (the API's field names), in page order."""
+def missing_in(values: Any, *, consent_given: bool, person_known: bool, id_known: bool,
+               notice_is_accepted: bool, proof_mode: str | None) -> list[str]:
+    """What is missing next: the fields still to be supplied before submission (the API's field
+    names), in page order, from plain values (a mapping of step-1/step-3 fields). Every door asks
+    in its own order, but from this list: the pages' `missing` and `next_step`, the draft view and
+    the chat's next question."""
+    get = values.get
     out: list[str] = []
-    owner = db.session.get(User, filing.owner_id)
-    if owner is not None and not consent.has_current_consent(owner):
+    if not consent_given:
         out.append("privacy_consent")
-    if not filing.person_name:
+    if not person_known:
         out.append("person_name")
-    if not filing.person_id_hash:
+    if not id_known:
         out.append("id_number")
-    out += [n for n in STEP1_FIELDS if not getattr(filing, n)]
-    if not notice_accepted(filing):
+    out += [n for n in STEP1_FIELDS if not get(n)]
+    if not notice_is_accepted:
         out.append("notice_accepted")
-    ftype = rules.FILING_TYPES.get(filing.filing_type or "")
-    if not filing.start_date:
+    ftype = rules.FILING_TYPES.get(get("filing_type") or "")
+    if not get("start_date"):
         out.append("start_date")
-    if ftype is not None and not ftype.is_long_term and not filing.end_date:
+    if ftype is not None and not ftype.is_long_term and not get("end_date"):
         out.append("end_date")
     for name in ("contact_name", "contact_phone"):
-        if not getattr(filing, name):
+        if not get(name):
             out.append(name)
-    if ftype is not None and ftype.is_long_term and not filing.address:
+    if ftype is not None and ftype.is_long_term and not get("address"):
         out.append("address")
-    if ftype is not None and ftype.proof_needed and filing.proof_mode not in ("uploaded", "commitment"):
+    if ftype is not None and ftype.proof_needed and proof_mode not in ("uploaded", "commitment"):
         out.append("proof")
     return out
+
+
+def missing_fields(filing: Filing) -> list[str]:
+    """`missing_in` for a filing."""
+    owner = db.session.get(User, filing.owner_id)
+    values = {n: getattr(filing, n) for n in STEP1_FIELDS + STEP3_FIELDS}
+    return missing_in(values, consent_given=owner is None or consent.has_current_consent(owner),
+                      person_known=bool(filing.person_name), id_known=bool(filing.person_id_hash),
+                      notice_is_accepted=notice_accepted(filing), proof_mode=filing.proof_mode)
 
 
 def next_step(filing: Filing, missing: list[str] | None = None) -> str:
@@ -720,9 +749,10 @@ def plain(value: Any) -> Any:
     return value
 
 
-def draft_view(filing: Filing) -> dict:
+def draft_view(filing: Filing, today: date | None = None) -> dict:
     """Everything a page (or the chat) needs about a draft or a submitted filing, masked and
-    JSON-ready."""
+    JSON-ready. `today`: the day the person acts on (the chat's message date)."""
+    today = today or today_cn()
     ftype = rules.FILING_TYPES.get(filing.filing_type or "")
     missing = missing_fields(filing)
     policy = _policy(filing)
@@ -748,7 +778,7 @@ def draft_view(filing: Filing) -> dict:
         "group": ftype.group if ftype else None,
         "start_date": filing.start_date.isoformat() if filing.start_date else None,
         "end_date": filing.end_date.isoformat() if filing.end_date else None,
-        "earliest_start_date": rules.earliest_start_date(today_cn(), policy).isoformat() if policy else None,
+        "earliest_start_date": rules.earliest_start_date(today, policy).isoformat() if policy else None,
         "contact_name": filing.contact_name,
         "contact_phone_masked": mask_phone(filing.contact_phone) if filing.contact_phone else None,
         "address": filing.address,

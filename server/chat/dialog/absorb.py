@@ -1,0 +1,205 @@
+"""Absorbing one answer: fold a message (understood text, a typed option label, or the value of
+an offered option) into the working state, and say what the service is to do with it."""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import replace
+from datetime import date
+
+from server.chat import faq
+from server.chat.dialog.choices import apply_choice, typed_choice
+from server.chat.dialog.common import (LABELS, SLOT_KEYS, SYNCED, Absorbed, Env, mask_phone,
+                                           place_name, slot_words, text)
+from server.chat.dialog.family import TYPED_ASKS, absorb_typed, has_slots, note_relation
+from server.chat.understand import INSURED, VISIT, Understanding, merge
+
+def said_back(before: dict, state: dict, env: Env) -> str | None:
+    """What changed this turn, in plain words (from the values the filing now holds)."""
+    return _said_back(before, state, env)
+
+
+def _said_back(before: dict, state: dict, env: Env) -> str | None:
+    changed = []
+    for key, slot in SLOT_KEYS.items():
+        if state.get(slot) != before.get(slot) and state.get(slot) is not None:
+            words = slot_words(key, state, env)
+            if key == "contact_phone":
+                words = state.get("contact_phone")
+            changed.append(f"{LABELS[key]}是{words}")
+    for slot, key in ((INSURED, "insured"), (VISIT, "visit")):
+        hint = slot.replace("region", "province")
+        if state.get(hint) and state.get(hint) != before.get(hint) and not state.get(slot):
+            changed.append(f"{LABELS[key]}在{place_name(state[hint])}")
+    if not changed:
+        return None
+    return "好的，记下了：" + "；".join(changed) + "。"
+
+
+def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str | None = None,
+           message: str | None = None) -> Absorbed:
+    """Fold one message (an understood text, or the value of an offered option) into the state."""
+    before = copy.deepcopy(state)
+    state = copy.deepcopy(state)
+    out = Absorbed(state, [])
+    asked = state.get("asked")
+    answered_question = False
+    filled_asked = False
+
+    if choice is None and u is not None and not u.question_intent:
+        choice = typed_choice(message or "", state.get("offered"))
+    if u is not None and choice is None:
+        u = _with_contact_name(u, message or "", asked, env)
+    if choice is not None:
+        filled_asked = apply_choice(state, env, choice, out)
+    elif u is not None:
+        typed = absorb_typed(state, env, u, message or "", out) \
+            if asked in TYPED_ASKS and not u.question_intent else None
+        if typed == "ok":
+            filled_asked = True
+        elif typed == "bad":
+            answered_question = True  # said what is wrong; counted in _absorb_typed
+        elif asked == "address" and not u.question_intent and message and len(message.strip()) >= 4:
+            state["address"] = message.strip()[:200]
+            filled_asked = True
+        else:
+            apply_understanding(state, env, u, out, message or "")
+            # The privacy notice is offered first; talking about the situation instead puts it
+            # off until the situation is known (the values are kept, the draft waits for it).
+            filled_asked = filled_asked or asked == "consent"
+        note_relation(state, message or "")
+        if u.question_intent:
+            out.replies.append(text(faq.answer(u.question_intent, state.get("filing_type"))))
+            answered_question = True
+
+    # A changed visit place or type changes what must be asked again.
+    if state.get("filing_type") != before.get("filing_type"):
+        state["proof"] = None
+    # Said back by the service once the filing has taken (or refused) the values.
+    said = _said_back(before, state, env)
+    for key, slot in SLOT_KEYS.items():
+        if slot in SYNCED and state.get(slot) != before.get(slot) and state.get(slot) is not None \
+                and slot not in out.sync:
+            out.sync[slot] = state[slot]
+
+    # Count failed attempts at the item asked, so a picker can be offered after two.
+    key = asked
+    if key and key in SLOT_KEYS and state.get(SLOT_KEYS[key]) is not None:
+        filled_asked = True
+    if key in ("insured", "visit") and state.get(f"{key}_province_code") != before.get(f"{key}_province_code"):
+        filled_asked = True
+    if key and not filled_asked and not answered_question and out.command is None:
+        progressed = any(state.get(s) != before.get(s) for s in SLOT_KEYS.values()) \
+            or state.get("pending") != before.get("pending") or state.get("admitted") != before.get("admitted") \
+            or state.get("phase") != before.get("phase")
+        intent_only = bool(message and "备案" in message and not u_slots(state, before))
+        if not progressed and not intent_only:
+            attempts = dict(state.get("attempts") or {})
+            attempts[key] = attempts.get(key, 0) + 1
+            state["attempts"] = attempts
+            out.not_understood = not said
+    elif key and filled_asked:
+        attempts = dict(state.get("attempts") or {})
+        attempts.pop(key, None)
+        state["attempts"] = attempts
+    return out
+
+
+def u_slots(state: dict, before: dict) -> bool:
+    return any(state.get(s) != before.get(s) for s in SLOT_KEYS.values())
+
+
+_NOT_YET = re.compile(r"还没|没有|没住|未|不是")
+_ADMITTED = re.compile(r"住院|住进|入院|住着|已经")
+
+
+def _admitted_answer(u: Understanding, message: str) -> bool | None:
+    if u.yes_no in ("yes", "no"):
+        return u.yes_no == "yes"
+    if _NOT_YET.search(message):
+        return False
+    if _ADMITTED.search(message):
+        return True
+    return None
+
+
+def apply_understanding(state: dict, env: Env, u: Understanding, out: Absorbed,
+                         message: str = "") -> None:
+    asked = state.get("asked")
+    merged = merge(state, u)
+    # The phone goes to the filing as typed; the state (stored in the database) keeps it masked.
+    if u.contact_phone and (env.consent_accepted or env.filing_id):
+        out.sync["contact_phone"] = u.contact_phone
+        merged["contact_phone"] = mask_phone(u.contact_phone)
+    elif u.contact_phone:
+        # Before the privacy notice there is no draft to hold the number, and the state may not:
+        # it is asked for again when its turn comes.
+        merged["contact_phone"] = state.get("contact_phone")
+    state.clear()
+    state.update(merged)
+    yes, no = u.yes_no == "yes", u.yes_no == "no"
+    if asked == "admitted" and not u.start_date and _admitted_answer(u, message) is not None:
+        state["admitted"] = _admitted_answer(u, message)
+    elif asked == "admitted" and u.start_date:
+        state["admitted"] = u.start_date <= env.today
+    if asked == "confirm":
+        if yes and not u.slots():
+            state["phase"] = "notice"
+        elif u.slots():
+            state["phase"] = "collect"  # a change said in words: show the summary again
+        elif no or u.correction:
+            state["phase"] = "collect"
+            state["change_menu"] = True
+    elif asked == "notice" and yes:
+        out.command = "accept_notice"
+    elif asked == "proof" and yes:
+        out.command = "refresh_proof"
+    elif asked == "submit" and yes:
+        out.command = "submit"
+    elif u.correction and not u.slots() and asked not in ("admitted",):
+        state["change_menu"] = True
+    if state.get("start_date") and asked == "start_date" and state.get("admitted") is None:
+        state["admitted"] = date.fromisoformat(state["start_date"]) <= env.today
+
+
+# --- the contact's name, typed at any step ---------------------------------------------------------
+
+_SELF_WORDS = re.compile(r"^(?:就|那就)?(?:写|填|用)?(?:我|我自己|本人|自己)(?:的名字|的)?(?:吧|就行|就好)?$")
+_STRIP = re.compile(r"^(?:的名字|的姓名|名字|姓名|不对|错了|写错了|应该|要|改成|改为|换成|换为|写成|填成|写|填|"
+                    r"是|为|叫|用)")
+_PUNCT = re.compile(r"^[\s:：,，。.、]+")
+_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,12}(?:[·•][\u4e00-\u9fff]{1,12}){1,3}")
+_NOT_A_NAME = re.compile(r"不对|改成|换成|改为|错了|联系人|电话|号码|手机")
+
+
+def contact_name_in(message: str, asked: str | None, profile_name: str | None) -> str | None:
+    """The contact's name in "联系人改成徐慧", "联系人不对，是徐慧", "就写我" (the filer's own name),
+    or after "改成"/"是" when the contact's name is the question; None when there is none."""
+    t = (message or "").strip()
+    if "联系人" in t:
+        rest = t[t.index("联系人") + 3:]
+    elif asked == "contact_name":
+        rest = t
+    else:
+        return None
+    for _ in range(6):
+        rest = _PUNCT.sub("", rest)
+        stripped = _STRIP.sub("", rest)
+        if stripped == rest:
+            break
+        rest = stripped
+    rest = re.sub(r"[。.!！,，\s～~吧]+$", "", rest)
+    if _SELF_WORDS.fullmatch(rest) or rest in ("我", "我自己", "本人"):
+        return profile_name
+    return rest if _NAME.fullmatch(rest) and not _NOT_A_NAME.search(rest) else None
+
+
+def _with_contact_name(u: Understanding, message: str, asked: str | None, env: Env) -> Understanding:
+    if "联系人" not in message and has_slots(u):
+        return u  # a place or a type said while the contact was asked: not a name
+    name = contact_name_in(message, asked, env.profile_name)
+    if name:
+        return replace(u, contact_name=name)
+    if u.contact_name and _NOT_A_NAME.search(u.contact_name):
+        return replace(u, contact_name=None)  # "改成徐慧" is not a name
+    return u

@@ -1,0 +1,186 @@
+"""The chat over HTTP where it used to loop or go out of order: the filing is the one truth
+(a refused value is refused everywhere), typed labels and corrections at every step, consent
+before personal details, the notice before its acceptance, dates from `sent_at`, family members'
+questions in their terms, and what happens after submitting."""
+from __future__ import annotations
+
+import pytest
+
+from server.filing.models import Filing
+from tests.conftest import login
+from tests.helpers_filing import setup_user
+from tests.test_chat_api import card, option_values, say, texts
+
+NOT_UNDERSTOOD = "没有听明白"
+
+
+def start(client, headers):
+    resp = client.post("/api/v1/chat/sessions", json={}, headers=headers)
+    assert resp.status_code == 201, resp.json
+    return resp.json["session_id"]
+
+
+def to_summary(client, headers, sid, *, visit="去杭州看病"):
+    """A profile user (成都, employee) up to the summary card."""
+    say(client, headers, sid, visit)
+    say(client, headers, sid, choice="type:other_temporary")
+    say(client, headers, sid, choice="applicant:self")
+    say(client, headers, sid, choice="admitted:no")
+    say(client, headers, sid, "明天")
+    say(client, headers, sid, choice="contact_name:张三")
+    body = say(client, headers, sid, "13912345678")
+    assert card(body, "summary"), body
+    return body
+
+
+def summary_values(body):
+    return {f["label"]: f["value"] for f in card(body, "summary")["fields"]}
+
+
+def test_fuzhou_refused_and_summary_draft_and_filing_agree(client, db):
+    headers = setup_user(client, "openid-fuzhou")  # profile: 成都, employee
+    sid = start(client, headers)
+    body = say(client, headers, sid, "去厦门看病")
+    assert body["draft"]["visit_region_name"] == "厦门市"
+    body = say(client, headers, sid, "不对，医保在福州")
+    words = texts(body)
+    # Refused by the filing service: the user hears why, in plain words, naming both places.
+    assert "福州" in words and "厦门" in words and "同一个省" in words
+    assert "None" not in words and NOT_UNDERSTOOD not in words
+    assert body["draft"]["insured_region_code"] == "510100"
+    filing = db.session.get(Filing, body["filing_id"])
+    assert filing.insured_region_code == "510100" and filing.visit_region_code == "350200"
+    body = say(client, headers, sid, "成都")
+    body = say(client, headers, sid, choice="type:other_temporary")
+    say(client, headers, sid, choice="applicant:self")
+    say(client, headers, sid, choice="admitted:no")
+    say(client, headers, sid, "明天")
+    say(client, headers, sid, choice="contact_name:张三")
+    body = say(client, headers, sid, "13912345678")
+    summary = summary_values(body)
+    assert summary["参保地"] == "四川省成都市" and summary["就医地"] == "福建省厦门市"
+    assert body["draft"]["insured_region_name"] == "成都市"
+    body = say(client, headers, sid, choice="confirm")
+    body = say(client, headers, sid, choice="notice:accept")
+    body = say(client, headers, sid, choice="submit")
+    db.session.expire_all()
+    filing = db.session.get(Filing, body["filing_id"])
+    assert filing.status == "approved"
+    assert (filing.insured_region_code, filing.visit_region_code) == ("510100", "350200")
+    assert body["draft"]["insured_region_code"] == filing.insured_region_code
+    assert body["draft"]["visit_region_code"] == filing.visit_region_code
+    # What happens next, by when, and where to see it.
+    assert "现在就生效" in texts(body) and "备案记录" in texts(body)
+    assert card(body, "result")["record_url"] == f"/api/v1/records/{filing.id}"
+
+
+@pytest.mark.parametrize("typed", ["本人", "给我自己办", "我自己"])
+def test_typed_applicant_labels_are_read_as_the_option(client, typed):
+    headers = setup_user(client, "openid-typed")
+    sid = start(client, headers)
+    say(client, headers, sid, "去杭州看病")
+    body = say(client, headers, sid, choice="type:other_temporary")
+    assert "applicant:self" in option_values(body)
+    body = say(client, headers, sid, typed)
+    assert NOT_UNDERSTOOD not in texts(body)
+    assert body["draft"]["applicant"] == "self" and "admitted:yes" in option_values(body)
+
+
+@pytest.mark.parametrize("confirm,submit", [("确认无误", "提交备案"), ("没问题", "提交")])
+def test_typed_summary_and_submit_labels(client, db, confirm, submit):
+    headers = setup_user(client, "openid-typed-submit")
+    sid = start(client, headers)
+    to_summary(client, headers, sid)
+    body = say(client, headers, sid, confirm)
+    assert card(body, "notice") and NOT_UNDERSTOOD not in texts(body)
+    body = say(client, headers, sid, "看过了")
+    assert body["draft"]["notice_accepted"] is True and not card(body, "notice")
+    body = say(client, headers, sid, submit)
+    assert NOT_UNDERSTOOD not in texts(body)
+    assert db.session.get(Filing, body["filing_id"]).status == "approved"
+
+
+def test_contact_corrections_at_any_step(client, db):
+    headers = setup_user(client, "openid-contact")
+    sid = start(client, headers)
+    say(client, headers, sid, "去杭州看病")
+    say(client, headers, sid, choice="type:other_temporary")
+    say(client, headers, sid, choice="applicant:self")
+    say(client, headers, sid, choice="admitted:no")
+    body = say(client, headers, sid, "明天")
+    assert "联系人" in texts(body)
+    body = say(client, headers, sid, "就写我")
+    assert body["draft"]["contact_name"] == "张三"  # the filer's own name, not "就写我"
+    body = say(client, headers, sid, "13912345678")
+    assert card(body, "summary")
+    body = say(client, headers, sid, "联系人不对，是徐慧")
+    assert body["draft"]["contact_name"] == "徐慧" and summary_values(body)["联系人"] == "徐慧"
+    body = say(client, headers, sid, "联系人改成王芳")
+    assert body["draft"]["contact_name"] == "王芳"
+    body = say(client, headers, sid, "电话换成13700137000")
+    assert body["draft"]["contact_phone"] == "137****7000"
+    assert db.session.get(Filing, body["filing_id"]).contact_phone == "13700137000"
+    assert NOT_UNDERSTOOD not in texts(body)
+
+
+def test_consent_comes_before_any_personal_detail_and_keeps_what_was_said(client, db):
+    headers = login(client, "openid-consent-order")  # no profile, no consent
+    sid = start(client, headers)
+    body = say(client, headers, sid, "给我妈办，她医保在郑州，要去北京看病")
+    assert body["filing_id"] is None
+    assert body["draft"]["insured_region_name"] == "郑州市" and body["draft"]["visit_region_name"] == "北京市"
+    body = say(client, headers, sid, choice="scheme:resident")
+    body = say(client, headers, sid, choice="type:other_temporary")
+    # Adding the family member: the privacy notice comes first, before a name or ID is taken.
+    body = say(client, headers, sid, choice="applicant:add")
+    assert card(body, "privacy_notice") and "姓名" not in texts(body)
+    body = say(client, headers, sid, choice="consent:accept")
+    assert body["filing_id"] is not None
+    filing = db.session.get(Filing, body["filing_id"])
+    # What was said before the consent is written once it is given.
+    assert (filing.insured_region_code, filing.visit_region_code, filing.scheme, filing.filing_type) == \
+        ("410100", "110000", "resident", "other_temporary")
+    assert "姓名" in texts(body)
+
+
+def test_notice_is_recorded_only_after_it_was_shown(client, db):
+    headers = setup_user(client, "openid-notice-order")
+    sid = start(client, headers)
+    body = to_summary(client, headers, sid)
+    body = say(client, headers, sid, choice="notice:accept")  # sent at the summary step
+    assert body["draft"]["notice_accepted"] is False
+    assert db.session.get(Filing, body["filing_id"]).notice_version is None
+    body = say(client, headers, sid, choice="submit")  # nor is the summary skipped
+    assert db.session.get(Filing, body["filing_id"]).status == "draft"
+    body = say(client, headers, sid, choice="confirm")
+    assert card(body, "notice")
+    # A question on the way does not send the long notice again.
+    body = say(client, headers, sid, "审核要多久？")
+    assert not card(body, "notice") and "notice:accept" in option_values(body)
+    body = say(client, headers, sid, choice="notice:accept")
+    assert body["draft"]["notice_accepted"] is True
+
+
+def test_back_dating_limit_counts_from_sent_at(client):
+    """sent_at is 2026-11-24: 10 days back is 11-14, whatever the server's clock says."""
+    headers = setup_user(client, "openid-sent-at")
+    sid = start(client, headers)
+    say(client, headers, sid, "去杭州看病")
+    say(client, headers, sid, choice="type:other_temporary")
+    say(client, headers, sid, choice="applicant:self")
+    body = say(client, headers, sid, choice="admitted:yes")
+    body = say(client, headers, sid, "11月13日住的院")
+    assert body["draft"]["start_date"] is None and "2026年11月14日" in texts(body)
+    assert any(v.startswith("start:") for v in option_values(body))
+    body = say(client, headers, sid, "11月15日住的院")
+    assert body["draft"]["start_date"] == "2026-11-15"
+
+
+def test_family_member_questions_are_put_in_their_terms(client):
+    headers = login(client, "openid-father")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "给我爸办异地就医备案")
+    assert "您父亲" in texts(body)
+    body = say(client, headers, sid, "医保在宜宾，去重庆看病")
+    assert "您父亲参加的是哪种医保" in texts(body)
+    assert "您参加的是哪种医保" not in texts(body)
