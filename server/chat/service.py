@@ -29,6 +29,7 @@ from server.regions.policy import UnknownRegionError, policy_for
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
+PLACE_REFUSALS = ("filing.visit_region_same_province", "filing.visit_region_same_as_insured")
 # Values said before a draft may exist, kept in the session until it does (never a phone number).
 HELD_FIELDS = ("insured_region_code", "visit_region_code", "scheme", "filing_type", "start_date",
                "end_date", "applicant", "contact_name", "address")
@@ -179,12 +180,13 @@ def _real_value(user: User, state: dict, name: str, value: Any) -> Any:
 def _write(user: User, session: ChatSession, filing: Filing | None, state: dict, values: dict,
            held: dict, today: date) -> tuple[Filing | None, list[Problem], dict]:
     """Write the values of this turn: to the draft filing through the filing service's one
-    atomic call (the draft is made on first need once the privacy notice is accepted), or, before
-    that, to the values held in the session, checked by the same rules. Returns the filing, the
+    atomic call (the draft is made on first need, once the privacy notice is accepted and the
+    person wants a filing, not only asked a question), or, before that, to the values held in
+    the session, checked by the same rules. Returns the filing, the
     problems (each refused value) and the values tried."""
     data = {n: _real_value(user, state, n, v) for n, v in values.items() if v is not None}
-    if filing is None and not consent.has_current_consent(user):
-        data.pop("contact_phone", None)  # a number is never kept outside the filing
+    if filing is None:
+        phone = data.pop("contact_phone", None)  # a number is never kept outside the filing
         applicant = data.pop("applicant", None)
         current = {k: date.fromisoformat(v) if k in ("start_date", "end_date") and v else v
                    for k, v in held.items()}
@@ -195,7 +197,14 @@ def _write(user: User, session: ChatSession, filing: Filing | None, state: dict,
             new_held["applicant"] = applicant
         held.clear()
         held.update(new_held)
-        return None, problems, data
+        # No draft yet while the privacy notice waits, while the person only asked a question,
+        # or while the places say there is nothing to file across provinces.
+        refused_place = any(p.code in PLACE_REFUSALS for p in problems)
+        if not consent.has_current_consent(user) or not state.get("started") or refused_place:
+            return None, problems, data
+        data = {} if phone is None else {"contact_phone": phone}
+        if applicant is not None:
+            data["applicant"] = applicant
     if filing is None:
         applicant = data.pop("applicant", state.get("applicant") or "self")
         filing = filings.create_draft(user, applicant=applicant, prefill={}, source="chat",
@@ -204,7 +213,7 @@ def _write(user: User, session: ChatSession, filing: Filing | None, state: dict,
         # Everything said so far goes in; the profile's contact is the chat's to ask.
         data = {**{n: held.get(n) for n in dialog.SYNCED if held.get(n) is not None
                    and n not in ("applicant", "contact_phone")},
-                "contact_name": state.get("contact_name"), **data}
+                "contact_name": held.get("contact_name"), **data}
         data.setdefault("contact_phone", None)
     if filing.status not in filings.EDITABLE_STATUSES or not data:
         return filing, [], data
@@ -328,7 +337,7 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
         state = _member(user, state, absorbed, replies)
     problems: list[Problem] = []
     tried: dict = {}
-    if state.get("phase") != "done" and (absorbed.sync or filing is None):
+    if state.get("phase") != "done" and (absorbed.sync or (filing is None and state.get("started"))):
         filing, problems, tried = _write(user, session, filing, state, absorbed.sync, held, today)
     # What the filing holds now is what the dialog goes on from: a refused value is not kept.
     chosen = state.get("applicant")

@@ -28,6 +28,8 @@ class DialogState:
     reask: str | None = None  # an item whose value the filing refused: asked again next
     admitted: bool | None = None
     applicant_chosen: bool = False
+    started: bool = False  # the person wants a filing (not only asking a question)
+    offer_filing: bool = False  # a question was answered; a filing is offered
     for_relation: str | None = None  # "给我妈办": the filing is for a family member
     for_word: str | None = None  # the word used ("母亲"), to put the questions in their terms
     new_member: dict | None = None  # a family member being added: name, relation, consent, id

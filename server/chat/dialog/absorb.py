@@ -72,6 +72,11 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
             out.replies.append(text(faq.answer(u.question_intent, state.get("filing_type"))))
             answered_question = True
 
+    if u is not None and choice is None:
+        _note_start(state, before, u, message or "", out)
+    elif choice is not None and choice != "begin":
+        state["started"] = True  # an option offered for the filing was chosen
+
     # A changed visit place or type changes what must be asked again.
     if state.get("filing_type") != before.get("filing_type"):
         state["proof"] = None
@@ -98,6 +103,9 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
             attempts[key] = attempts.get(key, 0) + 1
             state["attempts"] = attempts
             out.not_understood = not said
+            if out.not_understood and _ASKS.search(message or ""):
+                out.not_understood = False  # a question nothing answers: say what can be asked
+                out.replies.append(text(OUT_OF_SCOPE))
     elif key and filled_asked:
         attempts = dict(state.get("attempts") or {})
         attempts.pop(key, None)
@@ -203,3 +211,34 @@ def _with_contact_name(u: Understanding, message: str, asked: str | None, env: E
     if u.contact_name and _NOT_A_NAME.search(u.contact_name):
         return replace(u, contact_name=None)  # "改成徐慧" is not a name
     return u
+
+
+# --- a question, or the start of a filing ------------------------------------------------------------
+
+_WANTS_FILING = re.compile(r"(?:想|要|帮我|给我|替我|帮忙|麻烦|准备|打算)[^，。？?]{0,8}(?:办|备案|申请)|"
+                           r"办(?:个|一下|理)[^，。？?]{0,6}备案|^(?:办|办理)?备案$|开始办")
+_ASKS = re.compile(r"[？?]|吗|呢|怎么|怎样|如何|多久|哪些|哪里|什么|能不能|可不可以|是不是|有没有|要不要|能否")
+# Questions about bills already paid or a filing never made: what can still be done, then an
+# offer to file for next time.
+SITUATION_INTENTS = frozenset({"no_filing", "backdate"})
+NEXT_TIME = "以后去外省看病前先办好备案，在就医地的联网医院就能直接结算，不用先垫钱。"
+OUT_OF_SCOPE = ("这个问题我暂时答不了。我可以帮您办理跨省异地就医备案，也能回答备案、直接结算和回参保地报销的问题；"
+                "其他医保业务请拨打12393医保服务热线，或咨询参保地的医保经办机构。")
+
+
+def _note_start(state: dict, before: dict, u: Understanding, message: str, out: Absorbed) -> None:
+    """A filing starts when the person says they want one, or tells their situation without
+    asking anything. A message that is only a question is answered without starting one (what it
+    says about places and the like is kept for when one starts), then a filing is offered."""
+    if state.get("started"):
+        return
+    asks = bool(u.question_intent) or bool(_ASKS.search(message))
+    stated = u_slots(state, before) or state.get("pending") != before.get("pending")
+    if _WANTS_FILING.search(message) or (stated and not asks):
+        state["started"] = True
+        state["offer_filing"] = False
+        return
+    if asks:
+        state["offer_filing"] = True
+        if u.question_intent in SITUATION_INTENTS:
+            out.replies.append(text(NEXT_TIME))

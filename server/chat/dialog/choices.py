@@ -190,7 +190,14 @@ def _submit(state: dict, env: Env, value: str, out: Absorbed) -> bool:
     return True
 
 
+def _begin(state: dict, env: Env, value: str, out: Absorbed) -> bool:
+    state["started"] = True
+    state["offer_filing"] = False
+    return True
+
+
 HANDLERS: dict[str, Handler] = {
+    "begin": _begin,
     "insured": _place("insured"), "visit": _place("visit"), "picker": _picker, "scheme": _scheme,
     "type": _type, "consent": _consent, "identity": _identity, "relation": _relation,
     "member_consent": _member_consent, "member_phone": _member_phone, "applicant": _applicant,
@@ -224,6 +231,7 @@ VARIANTS: dict[str, re.Pattern] = {
                                 r"知道了|本人已仔细阅读备案告知书|已仔细阅读)$"),
     "proof:done": re.compile(r"^(?:已上传|传好了?|上传好了?|上传了|签好了?|已签|签完了?|已签好承诺书)$"),
     "change_menu": re.compile(r"^(?:再看看|我要改|要改|修改|改一下)$"),
+    "begin": re.compile(r"^(?:好|好的|可以|行|要|需要|办|办吧|帮我办|帮我办理|帮我办理备案|现在办|办理备案|那就办)$"),
     "admitted:yes": re.compile(r"^(?:住了|已经住院了?|住院了|住进去了|已住院)$"),
     "admitted:no": re.compile(r"^(?:还没有?|没有|还没住院?|没住院|未住院)$"),
 }

@@ -27,7 +27,10 @@ _REL_WORDS = "|".join(c for _, c in _RELATION_CUES)
 # "给我妈办", "我爸在汉中参保的", "我母亲是…的新农合"; not "因为妈妈…" nor "去女儿那边住".
 _FOR_OTHER = re.compile(
     rf"(?<![因作认成])(?:给|帮|替|为)(?:我|咱)?(?:家)?(?P<a>{_REL_WORDS})"
-    rf"|^(?:我|俺)(?P<b>{_REL_WORDS})(?:的?医保|参保|是.{{0,12}}(?:医保|新农合|职工|居民)|在.{{0,12}}(?:参保|交|医保))")
+    rf"|^(?:我|俺)(?P<b>{_REL_WORDS})(?:的?医保|参保|是.{{0,12}}(?:医保|新农合|职工|居民)|在.{{0,12}}(?:参保|交|医保))"
+    # "我妈在北京做了手术", "我爸昨天被送到重庆抢救": the person the story is about, in one clause
+    rf"|^(?:我|俺)家?(?P<c>{_REL_WORDS})(?=[^，。,？?；;]{{0,14}}(?:医保|参保|退休|住院|手术|看病|生病|病了|急诊|抢救|"
+    rf"就医|送到|送进|送去|转到|转院))")
 RELATION_ORDER = ("parent", "spouse", "child", "grandparent", "grandchild", "sibling", "other")
 # The word a person used, as the assistant says it back ("您父亲参加的是哪种医保").
 _TERMS = (("爸爸|爸|父亲|老爸", "父亲"), ("妈妈|妈|母亲|老妈", "母亲"), ("老伴", "老伴"), ("爱人", "爱人"),
@@ -55,7 +58,7 @@ def note_relation(state: dict, message: str) -> None:
         return
     mt = _FOR_OTHER.search(message)
     if mt:
-        word = mt.group("a") or mt.group("b")
+        word = mt.group("a") or mt.group("b") or mt.group("c")
         state["for_relation"] = next(r for r, cues in _RELATION_CUES if re.fullmatch(cues, word))
         state["for_word"] = next(t for cues, t in _TERMS if re.fullmatch(cues, word))
 

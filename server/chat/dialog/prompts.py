@@ -95,6 +95,12 @@ def prompt(state: dict, env: Env) -> Asked:
                                      or state.get("new_member") is not None):
         return ask_item(state, env, "consent", replies)
 
+    if state.get("offer_filing") and not state.get("started"):
+        # Only a question so far: answered; the filing is offered, not begun.
+        replies.append(text("需要的话，我可以在这里直接帮您办理跨省异地就医备案。"))
+        replies.append(options([("帮我办理备案", "begin")]))
+        return ask(state, "begin", replies)
+
     if state.get("reask") and not state.get("pending"):
         key, state["reask"] = state["reask"], None
         if key in QUESTIONS:
