@@ -48,6 +48,8 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
 
     if choice is None and u is not None and not u.question_intent:
         choice = typed_choice(message or "", state.get("offered"))
+        if choice is None and not env.consent_accepted and _AGREE.fullmatch((message or "").strip()):
+            choice = "consent:accept"  # the privacy notice shown earlier, agreed to later
     if u is not None and choice is None:
         u = _with_contact_name(u, message or "", asked, env)
     if choice is not None:
@@ -215,6 +217,7 @@ def _with_contact_name(u: Understanding, message: str, asked: str | None, env: E
 
 # --- a question, or the start of a filing ------------------------------------------------------------
 
+_AGREE = re.compile(r"(?:我)?(?:同意|同意了|已同意|同意告知书|同意个人信息保护告知书)[。.!！]?")
 _WANTS_FILING = re.compile(r"(?:想|要|帮我|给我|替我|帮忙|麻烦|准备|打算)[^，。？?]{0,8}(?:办|备案|申请)|"
                            r"办(?:个|一下|理)[^，。？?]{0,6}备案|^(?:办|办理)?备案$|开始办")
 _ASKS = re.compile(r"[？?]|吗|呢|怎么|怎样|如何|多久|哪些|哪里|什么|能不能|可不可以|是不是|有没有|要不要|能否")
