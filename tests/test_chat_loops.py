@@ -26,8 +26,8 @@ def to_summary(client, headers, sid, *, visit="去杭州看病"):
     say(client, headers, sid, choice="type:other_temporary")
     say(client, headers, sid, choice="applicant:self")
     say(client, headers, sid, choice="admitted:no")
-    say(client, headers, sid, "明天")
-    say(client, headers, sid, choice="contact_name:张三")
+    body = say(client, headers, sid, "明天")
+    assert body["draft"]["contact_name"] == "张三"  # oneself, unless said otherwise
     body = say(client, headers, sid, "13912345678")
     assert card(body, "summary"), body
     return body
@@ -55,7 +55,6 @@ def test_fuzhou_refused_and_summary_draft_and_filing_agree(client, db):
     say(client, headers, sid, choice="applicant:self")
     say(client, headers, sid, choice="admitted:no")
     say(client, headers, sid, "明天")
-    say(client, headers, sid, choice="contact_name:张三")
     body = say(client, headers, sid, "13912345678")
     summary = summary_values(body)
     assert summary["参保地"] == "四川省成都市" and summary["就医地"] == "福建省厦门市"
@@ -108,8 +107,9 @@ def test_contact_corrections_at_any_step(client, db):
     say(client, headers, sid, choice="applicant:self")
     say(client, headers, sid, choice="admitted:no")
     body = say(client, headers, sid, "明天")
-    assert "联系人" in texts(body)
-    body = say(client, headers, sid, "就写我")
+    body = say(client, headers, sid, "联系人写我老婆徐慧")
+    assert body["draft"]["contact_name"] == "徐慧"
+    body = say(client, headers, sid, "联系人还是就写我吧")
     assert body["draft"]["contact_name"] == "张三"  # the filer's own name, not "就写我"
     body = say(client, headers, sid, "13912345678")
     assert card(body, "summary")
@@ -184,3 +184,14 @@ def test_family_member_questions_are_put_in_their_terms(client):
     body = say(client, headers, sid, "医保在宜宾，去重庆看病")
     assert "您父亲参加的是哪种医保" in texts(body)
     assert "您参加的是哪种医保" not in texts(body)
+
+
+def test_an_item_changed_on_the_summary_is_asked_and_written(client, db):
+    headers = setup_user(client, "openid-change")
+    sid = start(client, headers)
+    to_summary(client, headers, sid)
+    body = say(client, headers, sid, choice="change:visit")
+    assert "看病" in texts(body) and not card(body, "summary")
+    body = say(client, headers, sid, "南京")
+    assert body["draft"]["visit_region_name"] == "南京市" and summary_values(body)["就医地"] == "江苏省南京市"
+    assert db.session.get(Filing, body["filing_id"]).visit_region_code == "320100"

@@ -128,6 +128,15 @@ def _slots(filing: Filing | None, held: dict) -> dict:
             "proof": filing.proof_mode}
 
 
+def _blank_changing(state: dict) -> dict:
+    """An item chosen on the summary to change is asked as if unknown (a new answer replaces the
+    filing's value; the draft keeps showing it until then)."""
+    slot = dialog.SLOT_KEYS.get(state.get("changing") or "")
+    if slot is not None:
+        state[slot] = None
+    return state
+
+
 def _draft(state: dict, filing: Filing | None, today: date) -> dict:
     """The contract's `draft`: the filing's own view (the pages' one) once a draft exists."""
     if filing is None:
@@ -314,8 +323,8 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     book = DialogState.from_dict(session.state)
     filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
     held = dict(book.held)
-    state = book.working(_slots(filing, held))
-    before = dict(state)
+    before = book.working(_slots(filing, held))  # what the filing held: said back against it
+    state = _blank_changing(dict(before))
     env = _env(user, state, filing, today)
     _store(session, "user", text if text is not None else choice,
            {"choice": choice} if choice is not None else None, id_answer=state.get("asked") in ID_ASKS)
@@ -339,10 +348,16 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     tried: dict = {}
     if state.get("phase") != "done" and (absorbed.sync or (filing is None and state.get("started"))):
         filing, problems, tried = _write(user, session, filing, state, absorbed.sync, held, today)
+    if filing is not None and filing.status == "draft" and filing.family_member_id is None \
+            and state.get("applicant") == "self" and not filing.contact_name and user.name \
+            and "contact_name" not in tried:
+        # filing for oneself, the contact is oneself unless said otherwise (shown on the summary)
+        filings.apply_changes(user, filing, {"contact_name": user.name}, today=today)
     # What the filing holds now is what the dialog goes on from: a refused value is not kept.
     chosen = state.get("applicant")
     state.update(_slots(filing, held))
     state["applicant"] = chosen if filing is None or chosen is None else state["applicant"]
+    state = _blank_changing(state)
     said = dialog.said_back(before, state, env)
     if said:
         replies.insert(0, dialog.text(said))

@@ -11,7 +11,7 @@ from server.chat import faq
 from server.chat.dialog.choices import apply_choice, typed_choice
 from server.chat.dialog.common import (LABELS, SLOT_KEYS, SYNCED, Absorbed, Env, mask_phone,
                                            place_name, slot_words, text)
-from server.chat.dialog.family import TYPED_ASKS, absorb_typed, has_slots, note_relation
+from server.chat.dialog.family import TYPED_ASKS, absorb_typed, has_slots, note_relation, note_self
 from server.chat.understand import INSURED, VISIT, Understanding, merge
 
 def said_back(before: dict, state: dict, env: Env) -> str | None:
@@ -24,6 +24,8 @@ def _said_back(before: dict, state: dict, env: Env) -> str | None:
     for key, slot in SLOT_KEYS.items():
         if state.get(slot) != before.get(slot) and state.get(slot) is not None:
             words = slot_words(key, state, env)
+            if key == "applicant" and words == "家人":
+                continue  # a member added just now: the service names them
             if key == "contact_phone":
                 words = state.get("contact_phone")
             changed.append(f"{LABELS[key]}是{words}")
@@ -52,6 +54,11 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
             choice = "consent:accept"  # the privacy notice shown earlier, agreed to later
     if u is not None and choice is None:
         u = _with_contact_name(u, message or "", asked, env)
+        if not env.profile_name and names_oneself(message or "", asked):
+            # "就写我" with no name on the profile: the name is asked, never "就写我" stored
+            u = replace(u, contact_name=None)
+            state["contact_is_filer"] = True  # the next question says so
+            answered_question = True
     if choice is not None:
         filled_asked = apply_choice(state, env, choice, out)
     elif u is not None:
@@ -70,6 +77,7 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
             # off until the situation is known (the values are kept, the draft waits for it).
             filled_asked = filled_asked or asked == "consent"
         note_relation(state, message or "")
+        note_self(state, message or "", u_slots(state, before))
         if u.question_intent:
             out.replies.append(text(faq.answer(u.question_intent, state.get("filing_type"))))
             answered_question = True
@@ -112,6 +120,8 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
         attempts = dict(state.get("attempts") or {})
         attempts.pop(key, None)
         state["attempts"] = attempts
+    if key and state.get("changing") == key and not out.not_understood:
+        state["changing"] = None  # the item chosen on the summary was answered
     return out
 
 
@@ -175,16 +185,15 @@ def apply_understanding(state: dict, env: Env, u: Understanding, out: Absorbed,
 # --- the contact's name, typed at any step ---------------------------------------------------------
 
 _SELF_WORDS = re.compile(r"^(?:就|那就)?(?:写|填|用)?(?:我|我自己|本人|自己)(?:的名字|的)?(?:吧|就行|就好)?$")
-_STRIP = re.compile(r"^(?:的名字|的姓名|名字|姓名|不对|错了|写错了|应该|要|改成|改为|换成|换为|写成|填成|写|填|"
-                    r"是|为|叫|用)")
+_STRIP = re.compile(r"^(?:的名字|的姓名|名字|姓名|不对|错了|写错了|还是|那就|就|应该|要|改成|改为|换成|换为|写成|填成|写|填|"
+                    r"是|为|叫|用|我?(?:老婆|爱人|老公|妻子|丈夫|媳妇|妈妈|妈|爸爸|爸|儿子|女儿|孩子|哥哥|姐姐|"
+                    r"弟弟|妹妹|朋友|同事))")
 _PUNCT = re.compile(r"^[\s:：,，。.、]+")
 _NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,12}(?:[·•][\u4e00-\u9fff]{1,12}){1,3}")
 _NOT_A_NAME = re.compile(r"不对|改成|换成|改为|错了|联系人|电话|号码|手机")
 
 
-def contact_name_in(message: str, asked: str | None, profile_name: str | None) -> str | None:
-    """The contact's name in "联系人改成徐慧", "联系人不对，是徐慧", "就写我" (the filer's own name),
-    or after "改成"/"是" when the contact's name is the question; None when there is none."""
+def _rest_after_cue(message: str, asked: str | None) -> str | None:
     t = (message or "").strip()
     if "联系人" in t:
         rest = t[t.index("联系人") + 3:]
@@ -198,7 +207,20 @@ def contact_name_in(message: str, asked: str | None, profile_name: str | None) -
         if stripped == rest:
             break
         rest = stripped
-    rest = re.sub(r"[。.!！,，\s～~吧]+$", "", rest)
+    return re.sub(r"[。.!！,，\s～~吧]+$", "", rest)
+
+
+def names_oneself(message: str, asked: str | None) -> bool:
+    rest = _rest_after_cue(message, asked)
+    return rest is not None and bool(_SELF_WORDS.fullmatch(rest) or rest in ("我", "我自己", "本人"))
+
+
+def contact_name_in(message: str, asked: str | None, profile_name: str | None) -> str | None:
+    """The contact's name in "联系人改成徐慧", "联系人不对，是徐慧", "就写我" (the filer's own name),
+    or after "改成"/"是" when the contact's name is the question; None when there is none."""
+    rest = _rest_after_cue(message, asked)
+    if rest is None:
+        return None
     if _SELF_WORDS.fullmatch(rest) or rest in ("我", "我自己", "本人"):
         return profile_name
     return rest if _NAME.fullmatch(rest) and not _NOT_A_NAME.search(rest) else None

@@ -246,12 +246,13 @@ def _norm(s: str) -> str:
 
 def typed_choice(message: str, offered: list | None) -> str | None:
     """The offered option a typed message names: its label (or most of it), or a natural variant;
-    None when the message says more than that. Places are left to the understanding."""
+    None when the message says more than that. Places and dates are left to the understanding
+    (a date is read against the message's own day)."""
     said = _norm(message or "")
     if not said or len(said) > 16 or not offered:
         return None
     for label, value in offered:
-        if value.split(":", 1)[0] in ("insured", "visit", "picker"):
+        if value.split(":", 1)[0] in ("insured", "visit", "picker", "start"):
             continue
         pattern = VARIANTS.get(value)
         name = _norm(label)

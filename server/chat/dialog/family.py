@@ -14,6 +14,9 @@ DECLINE_TEXT = ("没关系。不过办理备案一定要用到姓名、证件号
                 "您可以再看一下，同意后我们接着办。")
 _NAME_PREFIX = re.compile(r"^(?:我的名字是|我的名字叫|名字是|名字叫|姓名是|姓名[:：]?|我叫|我是|叫|他叫|她叫)\s*")
 _PERSON_NAME = re.compile(r"[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff]{1,12}(?:[·•][\u4e00-\u9fff]{1,12}){1,3}")
+# Words typed for an option, never a name ("确认无误" typed while the name is asked).
+_NOT_NAMES = re.compile(r"确认|无误|看过|同意|没问题|好的|可以|提交|本人|自己|不知道|是的|对的|谢谢|你好|您好|看完|读过|"
+                        r"已上传|不填|还没")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XxX")
 _NUMBER_RUN = re.compile(r"\d[\d\s\-－]*\d[Xx]?|\d")
 _RELATION_CUES = (
@@ -51,6 +54,18 @@ def whose(state: dict, env: Env) -> str:
     return member["name"] if member else "您"
 
 
+# "我退休了，医保在临汾…", "我在长沙参加的职工医保…": the person tells their own story.
+_FIRST_PERSON = re.compile(rf"^(?:我|本人)(?!们|家|{_REL_WORDS})")
+
+
+def note_self(state: dict, message: str, stated: bool) -> None:
+    """A first message about one's own situation (no family word) files for oneself; said back,
+    so a wrong reading is corrected at once."""
+    if state.get("applicant") is None and not state.get("for_relation") and stated \
+            and _FIRST_PERSON.search((message or "").strip()):
+        state["applicant"] = "self"
+
+
 def note_relation(state: dict, message: str) -> None:
     """"给我妈办" and the like: the filing is for a family member (asked once, when the applicant
     is); the word is kept to put the questions in their terms."""
@@ -76,6 +91,8 @@ def person_name_in(message: str, u: Understanding) -> str | None:
         return u.contact_name
     cand = _NAME_PREFIX.sub("", (message or "").strip())
     cand = re.sub(r"[。.!！,，\s～~]+$", "", cand)
+    if _NOT_NAMES.search(cand):
+        return None
     return cand if _PERSON_NAME.fullmatch(cand) and u.yes_no is None else None
 
 

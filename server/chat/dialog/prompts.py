@@ -101,6 +101,9 @@ def prompt(state: dict, env: Env) -> Asked:
         replies.append(options([("帮我办理备案", "begin")]))
         return ask(state, "begin", replies)
 
+    if state.get("changing") in QUESTIONS and not state.get("pending"):
+        return ask_item(state, env, state["changing"], replies)  # chosen on the summary
+
     if state.get("reask") and not state.get("pending"):
         key, state["reask"] = state["reask"], None
         if key in QUESTIONS:
@@ -318,6 +321,9 @@ def _member_of(state: dict, env: Env) -> dict | None:
 
 
 def _contact_name(state: dict, env: Env, replies: list[dict]) -> None:
+    if state.pop("contact_is_filer", False):
+        replies.append(text("好的，联系人写您本人。请告诉我您的姓名。"))
+        return
     replies.append(text("联系人叫什么名字？"))
     names = []
     member = _member_of(state, env)
