@@ -128,6 +128,14 @@ def _slots(filing: Filing | None, held: dict) -> dict:
             "proof": filing.proof_mode}
 
 
+def _acknowledged(replies: list[dict]) -> int:
+    """Where the said-back goes: after the message's own confirmations ("好的，姓名：…")."""
+    n = 0
+    while n < len(replies) and replies[n]["type"] == "text" and replies[n]["text"].startswith("好的"):
+        n += 1
+    return n
+
+
 def _blank_changing(state: dict) -> dict:
     """An item chosen on the summary to change is asked as if unknown (a new answer replaces the
     filing's value; the draft keeps showing it until then)."""
@@ -359,8 +367,8 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     state["applicant"] = chosen if filing is None or chosen is None else state["applicant"]
     state = _blank_changing(state)
     said = dialog.said_back(before, state, env)
-    if said:
-        replies.insert(0, dialog.text(said))
+    if said:  # after what the message itself got (an answer, a confirmed name), before the rest
+        replies.insert(_acknowledged(replies), dialog.text(said))
     if problems:
         state, explained = dialog.reject(state, problems, tried)
         replies += explained

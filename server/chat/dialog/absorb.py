@@ -79,7 +79,7 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
         note_relation(state, message or "")
         note_self(state, message or "", u_slots(state, before))
         if u.question_intent:
-            out.replies.append(text(faq.answer(u.question_intent, state.get("filing_type"))))
+            out.replies.append(_answer(u.question_intent, message or "", state))
             answered_question = True
 
     if u is not None and choice is None:
@@ -113,7 +113,7 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
             attempts[key] = attempts.get(key, 0) + 1
             state["attempts"] = attempts
             out.not_understood = not said
-            if out.not_understood and _ASKS.search(message or ""):
+            if out.not_understood and faq.is_question(message or ""):
                 out.not_understood = False  # a question nothing answers: say what can be asked
                 out.replies.append(text(OUT_OF_SCOPE))
     elif key and filled_asked:
@@ -158,7 +158,10 @@ def apply_understanding(state: dict, env: Env, u: Understanding, out: Absorbed,
     state.clear()
     state.update(merged)
     yes, no = u.yes_no == "yes", u.yes_no == "no"
-    if asked == "admitted" and not u.start_date and _admitted_answer(u, message) is not None:
+    correcting = u.correction and bool(set(u.slots()) - {"start_date"})  # "不对，是去天津"
+    if asked == "admitted" and correcting:
+        pass  # a correction of something else, not an answer to "already admitted?"
+    elif asked == "admitted" and not u.start_date and _admitted_answer(u, message) is not None:
         state["admitted"] = _admitted_answer(u, message)
     elif asked == "admitted" and u.start_date:
         state["admitted"] = u.start_date <= env.today
@@ -242,10 +245,10 @@ def _with_contact_name(u: Understanding, message: str, asked: str | None, env: E
 _AGREE = re.compile(r"(?:我)?(?:同意|同意了|已同意|同意告知书|同意个人信息保护告知书)[。.!！]?")
 _WANTS_FILING = re.compile(r"(?:想|要|帮我|给我|替我|帮忙|麻烦|准备|打算)[^，。？?]{0,8}(?:办|备案|申请)|"
                            r"办(?:个|一下|理)[^，。？?]{0,6}备案|^(?:办|办理)?备案$|开始办")
-_ASKS = re.compile(r"[？?]|吗|呢|怎么|怎样|如何|多久|哪些|哪里|什么|能不能|可不可以|是不是|有没有|要不要|能否")
 # Questions about bills already paid or a filing never made: what can still be done, then an
 # offer to file for next time.
-SITUATION_INTENTS = frozenset({"no_filing", "backdate"})
+SITUATION_INTENTS = frozenset({"no_filing_paid", "manual_reimburse", "file_before_discharge",
+                               "emergency_counts", "backdate_limit", "how_reimbursed"})
 NEXT_TIME = "以后去外省看病前先办好备案，在就医地的联网医院就能直接结算，不用先垫钱。"
 OUT_OF_SCOPE = ("这个问题我暂时答不了。我可以帮您办理跨省异地就医备案，也能回答备案、直接结算和回参保地报销的问题；"
                 "其他医保业务请拨打12393医保服务热线，或咨询参保地的医保经办机构。")
@@ -257,7 +260,7 @@ def _note_start(state: dict, before: dict, u: Understanding, message: str, out: 
     says about places and the like is kept for when one starts), then a filing is offered."""
     if state.get("started"):
         return
-    asks = bool(u.question_intent) or bool(_ASKS.search(message))
+    asks = bool(u.question_intent) or faq.is_question(message)
     stated = u_slots(state, before) or state.get("pending") != before.get("pending")
     if _WANTS_FILING.search(message) or (stated and not asks):
         state["started"] = True
@@ -265,5 +268,15 @@ def _note_start(state: dict, before: dict, u: Understanding, message: str, out: 
         return
     if asks:
         state["offer_filing"] = True
-        if u.question_intent in SITUATION_INTENTS:
+        said = " ".join(r.get("text", "") for r in out.replies)
+        if u.question_intent in SITUATION_INTENTS and "以后" not in said:
             out.replies.append(text(NEXT_TIME))
+
+
+def _answer(intent: str, message: str, state: dict) -> dict:
+    """The knowledge base's answer, fitted to what is known (type, insured place), naming its
+    public source."""
+    found = faq.match(message, state)
+    if found is not None and found.entry_id == intent:
+        return {**text(found.answer), "source_url": found.source_url}
+    return text(faq.answer(intent, state.get("filing_type"), state))
