@@ -125,3 +125,25 @@ def test_nanyang_referral_to_beijing_corrected_once(client, db):
     assert (filing.scheme, filing.filing_type) == ("resident", "referral")
     assert filing.status == "pending_review"
     assert "审核" in texts(c.body) and "备案记录" in texts(c.body)
+
+
+def test_son_whose_father_from_yibin_was_rushed_to_chongqing_yesterday(client, db):
+    c = Conversation(client, "openid-conv-yibin")
+    c.say("我爸昨天在重庆突发脑梗被送去急诊抢救，他的医保在宜宾，要怎么办备案")
+    c.say("同意")
+    c.say("职工医保")
+    c.choose("applicant:add")
+    c.say("李建国")
+    c.choose("member_consent:yes")
+    father = resident_id("511502", date(1950, 3, 3), 17)
+    c.say(father)
+    c.say("李明")
+    c.say("13912345678")
+    c.say("确认无误")
+    c.say("看过了")
+    c.say("提交")
+    filing = c.submitted(db)
+    assert (filing.insured_region_code, filing.visit_region_code) == ("511500", "500000")
+    assert filing.filing_type == "emergency" and filing.start_date == date(2026, 11, 23)
+    assert filing.family_member_id is not None and filing.person_name == "李建国"
+    assert filing.contact_name == "李明"

@@ -322,6 +322,14 @@ def _side_cards(problems: list[Problem]) -> list[dict]:
     return out
 
 
+def _contact_is_oneself(user: User, filing: Filing | None, state: dict, tried: dict, today: date) -> None:
+    """Filing for oneself, the contact is oneself unless said otherwise (it is on the summary)."""
+    if filing is not None and filing.status == "draft" and filing.family_member_id is None \
+            and state.get("applicant") == "self" and not filing.contact_name and user.name \
+            and "contact_name" not in tried:
+        filings.apply_changes(user, filing, {"contact_name": user.name}, today=today)
+
+
 def handle_message(user: User, session_id: str, *, text: str | None = None, choice: str | None = None,
                    sent_at: datetime | None = None) -> dict:
     """One turn: understand, write to the draft through the filing service, say back what the
@@ -356,11 +364,7 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     tried: dict = {}
     if state.get("phase") != "done" and (absorbed.sync or (filing is None and state.get("started"))):
         filing, problems, tried = _write(user, session, filing, state, absorbed.sync, held, today)
-    if filing is not None and filing.status == "draft" and filing.family_member_id is None \
-            and state.get("applicant") == "self" and not filing.contact_name and user.name \
-            and "contact_name" not in tried:
-        # filing for oneself, the contact is oneself unless said otherwise (shown on the summary)
-        filings.apply_changes(user, filing, {"contact_name": user.name}, today=today)
+    _contact_is_oneself(user, filing, state, tried, today)
     # What the filing holds now is what the dialog goes on from: a refused value is not kept.
     chosen = state.get("applicant")
     state.update(_slots(filing, held))
@@ -414,8 +418,8 @@ def _member(user: User, state: dict, absorbed: dialog.Absorbed, replies: list[di
     try:
         if absorbed.command == "add_member":
             member = family.add_member(user, {**absorbed.member, "consent_confirmed": True})
-            nm["id"] = member.id
-            state["new_member"] = nm
+            # Their phone is asked only as the contact's, if they are the contact.
+            state["new_member"] = None
             state["applicant"] = member.id
             state["for_relation"] = None
             absorbed.sync["applicant"] = member.id

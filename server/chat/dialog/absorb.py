@@ -107,7 +107,8 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
         progressed = any(state.get(s) != before.get(s) for s in SLOT_KEYS.values()) \
             or state.get("pending") != before.get("pending") or state.get("admitted") != before.get("admitted") \
             or state.get("phase") != before.get("phase")
-        intent_only = bool(message and "备案" in message and not u_slots(state, before))
+        intent_only = bool(message and "备案" in message and not u_slots(state, before)) \
+            or (state.get("started") and not before.get("started"))  # "帮她办一下"
         if not progressed and not intent_only:
             attempts = dict(state.get("attempts") or {})
             attempts[key] = attempts.get(key, 0) + 1
@@ -243,7 +244,7 @@ def _with_contact_name(u: Understanding, message: str, asked: str | None, env: E
 # --- a question, or the start of a filing ------------------------------------------------------------
 
 _AGREE = re.compile(r"(?:我)?(?:同意|同意了|已同意|同意告知书|同意个人信息保护告知书)[。.!！]?")
-_WANTS_FILING = re.compile(r"(?:想|要|帮我|给我|替我|帮忙|麻烦|准备|打算)[^，。？?]{0,8}(?:办|备案|申请)|"
+_WANTS_FILING = re.compile(r"(?:想|要|帮我|给我|替我|帮她|帮他|给她|给他|替她|替他|帮忙|麻烦|准备|打算)[^，。？?]{0,8}(?:办|备案|申请)|"
                            r"办(?:个|一下|理)[^，。？?]{0,6}备案|^(?:办|办理)?备案$|开始办")
 # Questions about bills already paid or a filing never made: what can still be done, then an
 # offer to file for next time.
