@@ -36,6 +36,9 @@ def places(text, context=None):
     ("发票寄回宜宾报销要带什么", "宜宾市", None),
     ("老家在河南周口参的保，现在在苏州带孙子", "周口市", "苏州市"),
     ("我在广州住院，医保卡在广州不能直接结算", None, "广州市"),
+    ("河北的医保在北京能用吗", None, "北京市"),
+    ("我在上海生孩子，医保在安徽蚌埠", "蚌埠市", "上海市"),
+    ("北京退休人员异地就医备案", "北京市", None),
     ("单位派我去深圳，医保在长沙", "长沙市", "深圳市"),
     ("户口迁到海口了，医保还在哈尔滨", "哈尔滨市", "海口市"),
 ])
@@ -134,9 +137,10 @@ def test_a_type_the_text_does_not_settle_is_left_open_with_candidates():
     u = understand("我想办个临时外出就医", TODAY)
     assert u.filing_type is None
     assert set(u.filing_type_candidates) == {"referral", "emergency", "other_temporary"}
-    u = understand("我妈退休了，想去海南住", TODAY)
+    u = understand("户口还没迁过去", TODAY)
     assert u.filing_type is None
-    assert set(u.filing_type_candidates) == {"retiree_relocated", "long_term_resident"}
+    assert set(u.filing_type_candidates) == {"retiree_relocated", "long_term_resident", "resident_worker"}
+    assert understand("我妈退休了，上个月在北京做了手术", TODAY).filing_type_candidates == ()
 
 
 def test_retired_with_hukou_moved_across_turns():
@@ -181,6 +185,7 @@ def test_a_stay_ending_on_a_date_is_no_start():
     ("老伴的医保在临汾", "spouse"),
     ("孩子在上海读书，医保在南阳", "child"),
     ("我老公单位派他去深圳", "spouse"),
+    ("帮父母办理异地就医备案", "parent"),
 ])
 def test_family_words_name_whom_the_filing_is_for(text, relation):
     assert understand(text, TODAY).relation == relation

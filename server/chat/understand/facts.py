@@ -147,14 +147,12 @@ TEMPORARY_TYPES = ("referral", "emergency", "other_temporary")
 LONG_TERM_TYPES = ("retiree_relocated", "long_term_resident", "resident_worker")
 
 
-def type_candidates(facts: set[str] | frozenset[str], group: str | None) -> tuple[str, ...]:
+def type_candidates(group: str | None) -> tuple[str, ...]:
     """The types still open when the facts settle none, to ask with options instead of guessing."""
     if group == "temporary":
         return TEMPORARY_TYPES
     if group == "long_term":
         return LONG_TERM_TYPES
-    if "retired" in facts:
-        return ("retiree_relocated", "long_term_resident")  # 户口 moved or not decides
     return ()
 
 
