@@ -13,14 +13,6 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-# Traditional forms seen in messages about this topic (a full converter is not needed for a
-# vocabulary this small).
-_TRADITIONAL = str.maketrans(
-    "農報銷險醫療為備與異這個們來對時會後門診機構費經辦處證過還嗎麼該價單張選號務險電話區縣頭實"
-    "撫類別轉續條規種請問幾長間開關聯網際戶籍遷讓職工應當號碼證僅難題擔壓養帶給歲沒",
-    "农报销险医疗为备与异这个们来对时会后门诊机构费经办处证过还吗么该价单张选号务险电话区县头实"
-    "抚类别转续条规种请问几长间开关联网际户籍迁让职工应当号码证仅难题担压养带给岁没")
-
 # Spellings of one thing, mapped to the form the paraphrases use. Longest first.
 _SYNONYMS: tuple[tuple[str, str], ...] = tuple(sorted({
     "新型农村合作医疗": "居民医保", "农村合作医疗": "居民医保", "合作医疗": "居民医保", "新农合": "居民医保",
@@ -72,15 +64,24 @@ _KEEP = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
 K1, B = 1.2, 0.6
 
 
-def normalize(text: str) -> str:
-    text = (text or "").lower().translate(_TRADITIONAL)
+def _as_read(text: str) -> str:
+    """A message as the chat's understanding reads it (traditional characters simplified, widths
+    and brackets undone): one normalisation for both. Imported here, not at the top, because the
+    understanding itself imports the FAQ door onto this package."""
+    from server.chat.understand.normalise import normalise
+    return normalise(text)
+
+
+def normalize(text: str, as_read: bool = True) -> str:
+    text = (_as_read(text) if as_read else (text or "")).lower()
     return _SYN_RE.sub(lambda m: _SYN[m.group(0)], text)
 
 
-def tokens(text: str) -> list[str]:
-    """Unigrams (stop characters dropped) and bigrams of each run of Chinese letters or digits."""
+def tokens(text: str, as_read: bool = True) -> list[str]:
+    """Unigrams (stop characters dropped) and bigrams of each run of Chinese letters or digits.
+    The knowledge base's own paraphrases are plain simplified text: `as_read=False` for them."""
     out: list[str] = []
-    for run in _KEEP.findall(normalize(text)):
+    for run in _KEEP.findall(normalize(text, as_read)):
         if re.fullmatch(r"[0-9a-z]+", run):
             continue  # years, amounts: no topic
         out.extend(ch for ch in run if ch not in _STOP)
@@ -108,7 +109,7 @@ class Index:
         lengths: list[int] = []
         counts_of: list[Counter] = []
         for key, text in docs:
-            counts = Counter(tokens(text))
+            counts = Counter(tokens(text, as_read=False))
             keys.append(key)
             lengths.append(sum(counts.values()))
             counts_of.append(counts)
