@@ -41,6 +41,14 @@ class Config:
         self.WECHAT_VERIFY_FILES = env.get("WECHAT_VERIFY_FILES", "")  # "name=content;name2=content2"
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+        # Stored files: "local" (UPLOAD_FOLDER, one server only) or "s3" (any S3-compatible store).
+        self.STORAGE_BACKEND = env.get("STORAGE_BACKEND", "local")
+        self.S3_BUCKET = env.get("S3_BUCKET", "")
+        self.S3_ENDPOINT_URL = env.get("S3_ENDPOINT_URL") or None
+        self.S3_REGION = env.get("S3_REGION") or None
+        self.S3_ACCESS_KEY_ID = env.get("S3_ACCESS_KEY_ID") or None
+        self.S3_SECRET_ACCESS_KEY = env.get("S3_SECRET_ACCESS_KEY") or None
+        self.S3_PREFIX = env.get("S3_PREFIX", "")
         self.MAX_UPLOAD_BYTES = int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 64 * 1024
         self.TOKEN_TTL_SECONDS = int(env.get("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)))
@@ -84,6 +92,10 @@ class Config:
             out.append("DATA_KEY must be set to a random value of at least 32 characters")
         if self.DEV_LOGIN_ENABLED:
             out.append("DEV_LOGIN_ENABLED must be off in production")
+        if self.STORAGE_BACKEND not in ("local", "s3"):
+            out.append("STORAGE_BACKEND must be local or s3")
+        elif self.STORAGE_BACKEND == "s3" and not self.S3_BUCKET:
+            out.append("S3_BUCKET is required when STORAGE_BACKEND=s3")
         if not (self.WECHAT_APPID and self.WECHAT_SECRET):
             out.append("WECHAT_APPID and WECHAT_SECRET are required in production")
         try:

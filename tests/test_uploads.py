@@ -7,6 +7,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
+from server.common.storage import LocalStorage
 from server.filing.uploads import (
     CleanFile,
     UploadError,
@@ -263,12 +264,13 @@ def test_garbage_pdf_refused():
 
 def test_store_is_content_addressed_atomic_and_idempotent(tmp_path):
     clean = sanitize_upload(make_jpeg(), max_bytes=MB)
-    key = store_file(tmp_path, clean)
+    storage = LocalStorage(tmp_path)
+    key = store_file(storage, clean)
     h = clean.sha256
     assert key == f"{h[:2]}/{h[2:4]}/{h}.jpg"
     assert (tmp_path / key).read_bytes() == clean.data
-    assert store_file(str(tmp_path), clean) == key
-    assert open_file(tmp_path, key) == clean.data
+    assert store_file(LocalStorage(str(tmp_path)), clean) == key
+    assert open_file(storage, key) == clean.data
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != f"{h}.jpg"]
     assert leftovers == []
 
@@ -284,12 +286,12 @@ def test_store_is_content_addressed_atomic_and_idempotent(tmp_path):
 ])
 def test_open_file_refuses_bad_keys(tmp_path, key):
     with pytest.raises(UploadError) as exc:
-        open_file(tmp_path, key)
+        open_file(LocalStorage(tmp_path), key)
     assert exc.value.status == 404
 
 
 def test_open_file_missing(tmp_path):
     h = "ab" + "cd" + "0" * 60
     with pytest.raises(UploadError) as exc:
-        open_file(tmp_path, f"ab/cd/{h}.pdf")
+        open_file(LocalStorage(tmp_path), f"ab/cd/{h}.pdf")
     assert exc.value.code == "upload.not_found"

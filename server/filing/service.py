@@ -15,6 +15,7 @@ from flask import current_app
 
 from server.accounts.models import FamilyMember, User
 from server.common import crypto
+from server.common.storage import get_storage
 from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
                                      validate_id_number)
 from server.common.timeutil import iso_cn, now_utc, today_cn
@@ -500,7 +501,7 @@ def add_document(user: User, filing: Filing, doc_code: str, data: bytes) -> Fili
             "doc_code", "filing.doc_code_invalid", "请选择材料类型：" + "、".join(codes.values()))])
     try:
         clean = uploads.sanitize_upload(data, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
-        key = uploads.store_file(current_app.config["UPLOAD_FOLDER"], clean)
+        key = uploads.store_file(get_storage(), clean)
     except uploads.UploadError as exc:
         raise ApiError(exc.status, exc.code, exc.message, field=exc.field) from None
     doc = FilingDocument(kind="proof", doc_code=doc_code, storage_key=key,
@@ -538,7 +539,7 @@ def read_document(filing: Filing, doc_id: int) -> tuple[FilingDocument, bytes]:
     """The stored bytes of a document; the caller has checked who may read it."""
     doc = _document(filing, doc_id)
     try:
-        return doc, uploads.open_file(current_app.config["UPLOAD_FOLDER"], doc.storage_key)
+        return doc, uploads.open_file(get_storage(), doc.storage_key)
     except uploads.UploadError:
         raise not_found("document", "没有找到这份材料") from None
 
@@ -619,7 +620,6 @@ def sign_commitment(user: User, filing: Filing, signature: bytes) -> FilingDocum
     number = assign_number(filing)
     signed_at = now_utc()
     pdf = letter.render_letter_pdf(_letter_context(filing, number, signed_at), png)
-    folder = current_app.config["UPLOAD_FOLDER"]
     for old in _live_documents(filing, "letter") + _live_documents(filing, "signature"):
         old.removed_at = signed_at
     stored = []
@@ -628,7 +628,7 @@ def sign_commitment(user: User, filing: Filing, signature: bytes) -> FilingDocum
                                   mime="image/png" if kind == "signature" else "application/pdf",
                                   data=data, sha256=hashlib.sha256(data).hexdigest(),
                                   size=len(data))
-        key = uploads.store_file(folder, clean)
+        key = uploads.store_file(get_storage(), clean)
         doc = FilingDocument(kind=kind, doc_code="commitment_letter"
                              if kind == "letter" else None, storage_key=key, sha256=clean.sha256,
                              mime=clean.mime, size=clean.size, created_at=signed_at)

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -255,33 +252,19 @@ def _has_active_content(reader: PdfReader) -> bool:
 
 
 # --- storage ------------------------------------------------------------------------------------
+# Where the bytes live is server.common.storage's business (a local folder or an object store):
+# here only the key, which names the content, and the refusal of keys this module did not make.
 
 def storage_key(clean: CleanFile) -> str:
     h = clean.sha256
     return f"{h[:2]}/{h[2:4]}/{h}.{clean.ext}"
 
 
-def store_file(folder: str | Path, clean: CleanFile) -> str:
-    """Write the file under its content hash and return the relative key; storing twice is a no-op."""
+def store_file(storage, clean: CleanFile) -> str:
+    """Store the file under its content hash and return the key; storing twice is a no-op.
+    `storage` is a server.common.storage backend; its StorageUnavailable passes through."""
     key = storage_key(clean)
-    target = Path(folder) / key
-    if target.exists():
-        return key
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Temp file in the same directory so os.replace is an atomic rename: readers never see half a file.
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(clean.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    storage.put(key, clean.data)
     return key
 
 
@@ -289,16 +272,18 @@ def _not_found() -> UploadError:
     return UploadError("upload.not_found", "没有找到这个文件", 404, field=None)
 
 
-def key_path(folder: str | Path, key: str) -> Path:
-    """The path of a stored file; only keys of the exact shape store_file makes are accepted."""
+def check_key(key: str) -> str:
+    """Only keys of the exact shape store_file makes are accepted."""
     m = _KEY_RE.fullmatch(key) if isinstance(key, str) else None
     if not m or m.group(3)[:2] != m.group(1) or m.group(3)[2:4] != m.group(2):
         raise _not_found()
-    return Path(folder) / key
+    return key
 
 
-def open_file(folder: str | Path, key: str) -> bytes:
+def open_file(storage, key: str) -> bytes:
+    from server.common.storage import FileMissing
+
     try:
-        return key_path(folder, key).read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return storage.get(check_key(key))
+    except FileMissing:
         raise _not_found() from None

@@ -10,7 +10,6 @@ import binascii
 import hashlib
 import hmac
 import io
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -134,23 +133,22 @@ def qr_png_etag(url: str) -> str:
     return hashlib.sha256(f"qr-png-{QR_PNG_VERSION}\n{url}".encode()).hexdigest()
 
 
-def qr_png_cached(url: str, folder: str) -> tuple[bytes, str]:
-    """qr_png(url) rendered once and kept under folder/qrcache/<etag>.png (the name is a hash, so
-    the URL's token is not on disk in clear); returns (png, etag)."""
+def qr_png_cached(url: str, storage) -> tuple[bytes, str]:
+    """qr_png(url) rendered once and kept in the file storage under qrcache/<etag>.png (the name
+    is a hash, so the URL's token is not stored in clear); returns (png, etag)."""
+    from server.common.storage import FileMissing, StorageUnavailable
+
     etag = qr_png_etag(url)
-    path = Path(folder) / "qrcache" / f"{etag}.png"
+    key = f"qrcache/{etag}.png"
     try:
-        return path.read_bytes(), etag
-    except FileNotFoundError:
-        pass
+        return storage.get(key), etag
+    except (FileMissing, StorageUnavailable):
+        pass  # an unreachable cache only costs the rendering
     data = qr_png(url)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{etag}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
-    except OSError:
-        pass  # a read-only or full disk only costs the rendering next time
+        storage.put(key, data)
+    except StorageUnavailable:
+        pass
     return data, etag
 
 

@@ -1,12 +1,13 @@
 """HTTP: directory search, 开通情况, counter QR codes, the entry a code leads to, counter verification."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from server.common.openapi import PUBLIC, Blueprint, binary_response
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_staff, current_user, staff_required, user_required
 from server.common.schemas import StrictSchema
+from server.common.storage import get_storage
 from server.errors import ApiError, validation_failed
 from server.institutions import search as directory_search
 from server.institutions import service
@@ -224,7 +225,7 @@ def _cached_png(url: str) -> Response:
     if etag in request.if_none_match:
         resp = Response(status=304)
     else:
-        data, etag = qr_png_cached(url, current_app.config["UPLOAD_FOLDER"])
+        data, etag = qr_png_cached(url, get_storage())
         resp = Response(data, mimetype="image/png")
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "private, max-age=86400"

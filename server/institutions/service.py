@@ -8,7 +8,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -126,28 +125,26 @@ def code_images(code: CounterCode) -> dict:
 
 def wxacode_png(code: CounterCode) -> bytes:
     """The mini-program code for this counter (scene = the same token), fetched from WeChat once
-    and kept on disk by content hash."""
+    and kept in the file storage by content hash."""
     from server.wechat import WeChatError, WeChatGateway, access_token
 
     cfg = current_app.config
     if not (cfg.get("WECHAT_APPID") and cfg.get("WECHAT_SECRET")):
         raise ApiError(503, "wechat.not_configured", "未配置微信小程序，暂不能生成小程序码")
-    folder = Path(cfg["UPLOAD_FOLDER"]) / "wxacode"
+    from server.common.storage import FileMissing, get_storage
+
+    storage = get_storage()
     if code.wxacode_sha256:
-        path = folder / f"{code.wxacode_sha256}.png"
-        if path.is_file():
-            return path.read_bytes()
+        try:
+            return storage.get(f"wxacode/{code.wxacode_sha256}.png")
+        except FileMissing:
+            pass
     try:
         png = WeChatGateway.from_app().wxacode_unlimited(access_token(), token_for(code), WXACODE_PAGE)
     except WeChatError:
         raise ApiError(503, "wechat.unavailable", "微信服务暂时不可用，请稍后再试") from None
     digest = hashlib.sha256(png).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.png"
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(png)
-        tmp.replace(path)
+    storage.put(f"wxacode/{digest}.png", png)
     code.wxacode_sha256 = digest
     db.session.flush()
     return png

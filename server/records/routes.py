@@ -1,12 +1,13 @@
 """备案记录 and the actions on a submitted filing."""
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response
 from server.common.openapi import Blueprint, Upload, binary_response
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_user, user_required
 from server.common.schemas import StrictSchema
+from server.common.storage import get_storage
 from server.errors import ApiError
 from server.institutions.qr import qr_png_cached
 from server.records import service
@@ -83,7 +84,7 @@ def get_document(filing_id, doc_id):
 
     doc = service.document_for_user(current_user(), filing_id, doc_id)
     try:
-        data = open_file(current_app.config["UPLOAD_FOLDER"], doc.storage_key)
+        data = open_file(get_storage(), doc.storage_key)
     except UploadError as err:
         raise ApiError(404, "document.not_found", "没有找到这个文件") from err
     resp = Response(data, mimetype=doc.mime)
@@ -198,7 +199,7 @@ def voucher_png(filing_id):
     """
     filing = _voucher_filing(filing_id)
     # The image of a voucher never changes (the token names the filing only): rendered once to disk.
-    data, _ = qr_png_cached(make_voucher(filing), current_app.config["UPLOAD_FOLDER"])
+    data, _ = qr_png_cached(make_voucher(filing), get_storage())
     resp = Response(data, mimetype="image/png")
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

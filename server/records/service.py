@@ -521,6 +521,7 @@ def update_contact(user: User, filing_id: int, contact_phone: str | None = None,
 
 def supply_owed_proof(user: User, filing_id: int, data: bytes, doc_code: str | None) -> Filing:
     """The proof a commitment-based filing owes; after this the filing owes nothing."""
+    from server.common.storage import get_storage
     from server.filing.uploads import UploadError, sanitize_upload, store_file
 
     filing = filing_for_user(user, filing_id)
@@ -535,7 +536,7 @@ def supply_owed_proof(user: User, filing_id: int, data: bytes, doc_code: str | N
         raise validation_failed([Problem("doc_code", "filing.doc_code_invalid", f"请选择材料类型：{labels}")])
     try:
         clean = sanitize_upload(data, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
-        key = store_file(current_app.config["UPLOAD_FOLDER"], clean)
+        key = store_file(get_storage(), clean)
     except UploadError as err:
         raise ApiError(err.status, err.code, err.message, field=err.field) from None
     db.session.add(FilingDocument(filing_id=filing.id, kind="proof", doc_code=doc_code, storage_key=key,
