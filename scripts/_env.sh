@@ -45,3 +45,18 @@ ensure_wrk() {
   [ "$strict" = 1 ] && return 1
   return 0
 }
+
+# pdftoppm (poppler-utils) renders the signed letter in a test, with no system font to fall back on.
+# Like wrk: installed from the system's packages when possible; the test says it skipped otherwise.
+ensure_pdftoppm() {
+  command -v pdftoppm >/dev/null 2>&1 && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "Installing poppler-utils (renders the letter in a test)" >&2
+    { $sudo apt-get install -y -qq poppler-utils >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq poppler-utils >/dev/null 2>&1; }; } || true
+  fi
+  command -v pdftoppm >/dev/null 2>&1 || echo "poppler-utils could not be installed" >&2
+  return 0
+}

@@ -114,7 +114,7 @@ def test_letter_pdf_parses_with_text_and_one_image():
     assert len(page.images) == 1
     text = page.extract_text()
     assert "BA2026112400017" in text
-    # reportlab's STSong-Light uses UniGB-UCS2-H, which pypdf maps back to Unicode.
+    # The embedded font is Identity-H with a ToUnicode map, which pypdf reads back.
     for part in ("个人承诺书", "王秀英", "上海市", "2027年5月24日", "承担相应的法律责任"):
         assert part in text
     assert page.mediabox.width == pytest.approx(595.27, abs=0.1)  # A4

@@ -7,30 +7,31 @@ readers: short sentences, everyday words, one promise per line. The national tem
 from __future__ import annotations
 
 import io
+import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from xml.sax.saxutils import escape
+from datetime import date, datetime, timezone
 
+import pylopdf_fonts_zh_cn
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.subset import Options, Subsetter
+from fontTools.ttLib import TTFont, newTable
+from fpdf import FPDF
 from PIL import Image
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Image as RLImage
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from server.common.timeutil import to_cn
+from server.common.timeutil import now_utc, to_cn
 from server.filing.uploads import UploadError, sanitize_upload
 
 # Bumped whenever the wording changes, so a stored letter can say which text was signed.
 LETTER_TEMPLATE_VERSION = "2026-12-1"
 
-# Built into every PDF reader (Adobe-GB1): no font file to ship, and the PDF stays small.
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+# Noto Sans SC from the pinned font package, embedded as a subset of the glyphs the letter uses:
+# the letter looks the same in every viewer, with or without Chinese system fonts, and stays small.
+# The package ships CFF outlines; they are cut down to the letter's characters and turned into
+# TrueType outlines first, which every PDF tool reads back (Identity-H, with a ToUnicode map).
+FONT = "NotoSansSC"
+FONT_PATH = pylopdf_fonts_zh_cn.sans_path()
+_ALWAYS = {chr(c) for c in range(0x20, 0x7F)} | set("（）：；，。、“”《》—…·　第页")
 
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
 SIGNATURE_MAX_WIDTH = 2000
@@ -130,16 +131,90 @@ def sanitize_signature(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=FONT, fontSize=13, leading=22, wordWrap="CJK",
-                          spaceAfter=6)
-    return {
-        "title": ParagraphStyle("title", parent=base, fontSize=22, leading=30, alignment=TA_CENTER,
-                                spaceAfter=16),
-        "body": base,
-        "item": ParagraphStyle("item", parent=base, leftIndent=13 * 2, firstLineIndent=-13 * 2,
-                               spaceAfter=2),
-    }
+# Layout in millimetres and points (A4).
+_MARGIN = 22
+_TITLE_PT, _BODY_PT, _FOOTER_PT = 22, 13, 9
+_LINE = 7.8          # body line height, mm (about 1.7 x the 13 pt type)
+_INDENT = 2 * _BODY_PT * 25.4 / 72   # two characters: list items hang after their number
+# Never at the start of a line (GB/T 15834 practice): they stay on the line before, past the margin.
+_NO_LINE_START = set("，。、；：？！）》」』”’…—·%,.;:?!)")
+
+
+def letter_font(chars: set[str]) -> bytes:
+    """A TrueType font with just these characters' glyphs, from the CFF-outline Noto Sans SC."""
+    font = TTFont(str(FONT_PATH), lazy=True)
+    options = Options()
+    options.layout_features = []
+    options.hinting = False
+    options.desubroutinize = True
+    options.notdef_outline = True
+    subsetter = Subsetter(options)
+    subsetter.populate(unicodes={ord(c) for c in chars | _ALWAYS})
+    subsetter.subset(font)
+    order = font.getGlyphOrder()
+    glyphs = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        # Cubic curves to quadratic within 1 unit of 1000; TrueType contours turn the other way.
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    font["glyf"], font["loca"] = glyf, newTable("loca")
+    for tag in ("CFF ", "VORG"):
+        if tag in font:
+            del font[tag]
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements", "maxPoints",
+                 "maxContours", "maxCompositePoints", "maxCompositeContours", "maxComponentDepth"):
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    font["head"].indexToLocFormat = 0
+    font["head"].glyphDataFormat = 0
+    font["post"].formatType = 3.0
+    font.sfntVersion = "\x00\x01\x00\x00"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+class _LetterPdf(FPDF):
+    def __init__(self, footer_left: str, font_path: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_left = footer_left
+        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        self.set_auto_page_break(True, margin=_MARGIN)
+        self.add_font(FONT, fname=font_path)
+
+    def footer(self):
+        self.set_y(-18)
+        self.set_font(FONT, size=_FOOTER_PT)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, self.footer_left, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 5, f"第{self.page_no()}页", align="R")
+        self.set_text_color(0, 0, 0)
+
+    def wrap(self, text: str, first_width: float, width: float) -> list[str]:
+        """Break by character (Chinese has no spaces), keeping closing punctuation on its line."""
+        lines, line, limit = [], "", first_width
+        for ch in text:
+            if line and ch not in _NO_LINE_START and self.get_string_width(line + ch) > limit:
+                lines.append(line)
+                line, limit = "", width
+            line += ch
+        if line:
+            lines.append(line)
+        return lines
+
+    def paragraph(self, text: str, *, hanging: float = 0.0, align: str = "L") -> None:
+        full = self.w - self.l_margin - self.r_margin
+        for n, line in enumerate(self.wrap(text, full, full - hanging)):
+            self.set_x(self.l_margin + (hanging if n else 0))
+            self.cell(full - (hanging if n else 0), _LINE, line, align=align,
+                      new_x="LMARGIN", new_y="NEXT")
 
 
 def render_letter_pdf(ctx: LetterContext, signature_png: bytes) -> bytes:
@@ -148,38 +223,57 @@ def render_letter_pdf(ctx: LetterContext, signature_png: bytes) -> bytes:
     `signature_png` is what sanitize_signature returned, never the raw upload.
     """
     title, blocks, closing = _parts(ctx)
-    st = _styles()
-    story: list = [Paragraph(escape(title), st["title"])]
+    footer = f"备案编号 {ctx.filing_number}    承诺书版本 {LETTER_TEMPLATE_VERSION}"
+    chars = set(title + footer + "承诺人（签名）：").union(*map(set, (*sum(blocks, []), *closing)))
+    # fpdf2 reads fonts from a path only: a scratch folder for the converted subset, gone after.
+    with tempfile.TemporaryDirectory(prefix="letter-font-") as scratch:
+        font_path = f"{scratch}/letter.ttf"
+        with open(font_path, "wb") as fh:
+            fh.write(letter_font(chars))
+        return _render(ctx, signature_png, footer, font_path)
+
+
+def _render(ctx: LetterContext, signature_png: bytes, footer: str, font_path: str) -> bytes:
+    title, blocks, closing = _parts(ctx)
+    pdf = _LetterPdf(footer, font_path)
+    created = ctx.signed_at or now_utc()
+    pdf.set_title(f"{title} {ctx.filing_number}")
+    pdf.set_author(ctx.person_name or "承诺人")
+    pdf.set_subject(f"跨省异地就医备案 {ctx.filing_number} {ctx.filing_type_label}")
+    pdf.set_creator("跨省异地就医备案")
+    pdf.set_keywords(f"{ctx.filing_number} 承诺书版本{LETTER_TEMPLATE_VERSION}")
+    pdf.set_lang("zh-CN")
+    pdf.set_creation_date(created if created.tzinfo else created.replace(tzinfo=timezone.utc))
+    pdf.add_page()
+
+    pdf.set_font(FONT, size=_TITLE_PT)
+    pdf.cell(0, 14, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(FONT, size=_BODY_PT)
     for block in blocks:
-        story.append(Paragraph(escape(block[0]), st["body"]))
-        story.extend(Paragraph(escape(line), st["item"]) for line in block[1:])
-        story.append(Spacer(1, 3 * mm))
-    story.append(Spacer(1, 8 * mm))
+        pdf.paragraph(block[0])
+        for line in block[1:]:
+            pdf.paragraph(line, hanging=_INDENT)
+        pdf.ln(3)
+    pdf.ln(8)
 
-    sig = ImageReader(io.BytesIO(signature_png))
-    sw, sh = sig.getSize()
-    scale = min(60 * mm / sw, 25 * mm / sh)
-    sig_img = RLImage(io.BytesIO(signature_png), width=sw * scale, height=sh * scale)
-    signer = Table(
-        [[Paragraph("承诺人（签名）：", st["body"]), sig_img]],
-        colWidths=[45 * mm, 70 * mm], hAlign="RIGHT",
-        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]),
-    )
-    story.append(signer)
-    for line in closing:
-        story.append(Paragraph(escape(line), ParagraphStyle("r", parent=st["body"], alignment=2)))
-
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(FONT, 9)
-        canvas.drawString(20 * mm, 12 * mm, f"备案编号 {ctx.filing_number}    承诺书版本 {LETTER_TEMPLATE_VERSION}")
-        canvas.drawRightString(A4[0] - 20 * mm, 12 * mm, f"第{doc.page}页")
-        canvas.restoreState()
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm,
-                            topMargin=22 * mm, bottomMargin=22 * mm,
-                            title=f"个人承诺书 {ctx.filing_number}", author="跨省异地就医备案",
-                            subject=ctx.filing_number, invariant=True)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
+    # The signature beside the signer's printed name, once: "承诺人：王秀英 [signature]".
+    sig = Image.open(io.BytesIO(signature_png))
+    scale = min(60 / sig.width, 25 / sig.height)
+    sig_w, sig_h = sig.width * scale, sig.height * scale
+    right = pdf.w - pdf.r_margin
+    for n, line in enumerate(closing):
+        if n == 0:
+            label = line if line.startswith("承诺人") else "承诺人（签名）："
+            if pdf.will_page_break(sig_h + _LINE):
+                pdf.add_page()
+            top = pdf.get_y()
+            label_w = pdf.get_string_width(label) + 2
+            pdf.set_xy(right - sig_w - label_w, top + (sig_h - _LINE) / 2)
+            pdf.cell(label_w, _LINE, label)
+            pdf.image(sig, x=right - sig_w, y=top, w=sig_w, h=sig_h)
+            pdf.set_y(top + sig_h + 2)
+            if label == line:
+                continue
+        pdf.paragraph(line, align="R")
+    return bytes(pdf.output())
