@@ -7,11 +7,13 @@ from flask import Flask
 
 def _features():
     """Modules that expose `register_cli(app)` and/or `seed_demo()`, in load order."""
+    from server.common import keyrotation
     from server.institutions import cli as institutions_cli
     from server.notifications import cli as notifications_cli
     from server.review import cli as review_cli
+    from server.review import holidays_cli
 
-    return (institutions_cli, review_cli, notifications_cli)
+    return (institutions_cli, review_cli, notifications_cli, holidays_cli, keyrotation)
 
 
 def register(app: Flask) -> None:

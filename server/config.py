@@ -29,6 +29,8 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY", DEV_SECRET)
         # Separate key for personal data at rest, so rotating session signing does not touch it.
         self.DATA_KEY = env.get("DATA_KEY", DEV_DATA_KEY)
+        # Earlier DATA_KEYs, comma-separated, newest first: still decrypt until `flask keys rotate` is done.
+        self.DATA_KEYS_OLD = env.get("DATA_KEYS_OLD", "")
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", _sqlite_url())
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env.get("REDIS_URL") or None

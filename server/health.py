@@ -1,16 +1,31 @@
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from server.extensions import db
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok")
+
+
+def _warnings() -> dict:
+    """Things an operator must fix soon that do not make this server unfit to serve."""
+    from server.common.timeutil import today_cn
+    from server.review.workdays import coverage
+
+    details = {}
+    calendar = coverage(today_cn())
+    if not calendar["ok"]:
+        details["calendar"] = calendar
+    return details
 
 
 @bp.get("/readyz")
@@ -20,4 +35,18 @@ def readyz():
     except Exception:  # any driver error means "not ready", never a 500 page
         db.session.rollback()
         return jsonify(error={"code": "not_ready", "message": "数据库暂时无法连接"}), 503
+    details = _warnings()
+    if details:
+        return jsonify(status="ready", warnings=[d["warning"] for d in details.values()], details=details)
     return jsonify(status="ready")
+
+
+@bp.record_once
+def _warn_at_start_up(state) -> None:
+    # Logged once per app start, so an operator sees it in the first lines of the log.
+    with state.app.app_context():
+        try:
+            for detail in _warnings().values():
+                log.warning(detail["warning"])
+        finally:
+            db.session.remove()

@@ -4,3 +4,5 @@ from server.chat import models as _chat  # noqa: F401
 from server.filing import models as _filing  # noqa: F401
 from server.institutions import models as _institutions  # noqa: F401
 from server.notifications import models as _notifications  # noqa: F401
+from server.common import datakeys as _datakeys  # noqa: F401
+from server.review import models as _review  # noqa: F401

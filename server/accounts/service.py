@@ -8,7 +8,7 @@ from flask import current_app, request
 
 from server.accounts.models import User
 from server.accounts.tokens import issue_token
-from server.common import crypto
+from server.common import crypto, datakeys
 from server.common.kv import get_kv, hit_rate_limit
 from server.errors import ApiError
 from server.extensions import db
@@ -126,7 +126,7 @@ def update_profile(user: User, data: dict) -> User:
     if id_info is not None:
         key = current_app.config["DATA_KEY"]
         user.id_number_enc = crypto.encrypt(id_info.number, key)
-        user.id_number_hash = crypto.lookup_hash(id_info.number, key)
+        user.id_number_hash = datakeys.lookup_hash(id_info.number)
         user.id_number_masked = mask_id(id_info.number)
     for field in ("name", "phone", "default_insured_region_code", "default_scheme", "nickname"):
         if field in data:

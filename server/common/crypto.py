@@ -3,7 +3,9 @@
 Both keys are derived from one configured secret string with HKDF, under different labels, so the
 encryption key and the look-up key are independent even though operators manage one secret.
 Encryption is Fernet (AES-128-CBC + HMAC-SHA256, authenticated). Key rotation: pass a list of
-secrets to `decrypt` (newest first) and re-encrypt with the newest.
+secrets to `decrypt` (newest first); `rotate` re-encrypts a token under the newest. Look-up hashes
+are keyed by 32 bytes the caller passes in (`lookup_hash_with`): the application keeps that key
+stored encrypted, so hashes survive a rotation of the secret (server.common.datakeys).
 
 Pure: the secret is always passed in, never read from configuration here.
 """
@@ -74,5 +76,29 @@ def lookup_hash(value: str, key: Secret) -> str:
     Case and surrounding spaces are folded so `...002x` and `...002X` find the same row; pass
     numbers already normalized by `validate_id_number` for anything else.
     """
+    return lookup_hash_with(value, lookup_key(key))
+
+
+def lookup_key(secret: Secret) -> bytes:
+    """The look-up key derived from a secret (what `lookup_hash` uses)."""
+    return derive_key(secret, _LOOKUP_LABEL)
+
+
+def lookup_hash_with(value: str, key: bytes) -> str:
+    """`lookup_hash` with the 32 key bytes given directly."""
     normalized = value.strip().upper().encode("utf-8")
-    return hmac.new(derive_key(key, _LOOKUP_LABEL), normalized, hashlib.sha256).hexdigest()
+    return hmac.new(key, normalized, hashlib.sha256).hexdigest()
+
+
+def is_current(token: str, key: Secret) -> bool:
+    """Whether the token was made with `key` (the newest secret): nothing to rotate."""
+    try:
+        _fernet(key).decrypt(token.encode("ascii"))
+        return True
+    except (InvalidToken, UnicodeError, ValueError):
+        return False
+
+
+def rotate(token: str, secrets: Sequence[Secret]) -> str:
+    """The same plaintext encrypted under secrets[0]; raises DecryptionError if no secret opens it."""
+    return encrypt(decrypt(token, secrets), secrets[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from server.accounts.models import FamilyMember, User
-from server.common import crypto
+from server.common import crypto, datakeys
 from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
                                      validate_id_number)
 from server.common.timeutil import now_utc
@@ -76,7 +76,7 @@ def add_member(user: User, data: dict) -> FamilyMember:
     if len(list_members(user)) >= MAX_MEMBERS:
         raise ApiError(409, "family.too_many", f"最多可以添加{MAX_MEMBERS}位家人")
     info = clean["id_info"]
-    id_hash = crypto.lookup_hash(info.number, _key())
+    id_hash = datakeys.lookup_hash(info.number)
     _duplicate_check(user, id_hash)
     member = FamilyMember(owner_id=user.id, name=clean["name"], relation=clean["relation"],
                           id_number_enc=crypto.encrypt(info.number, _key()), id_number_hash=id_hash,
@@ -94,7 +94,7 @@ def update_member(user: User, member: FamilyMember, data: dict) -> FamilyMember:
         raise validation_failed(problems)
     if "id_info" in clean:
         info = clean["id_info"]
-        id_hash = crypto.lookup_hash(info.number, _key())
+        id_hash = datakeys.lookup_hash(info.number)
         _duplicate_check(user, id_hash, exclude_id=member.id)
         member.id_number_enc = crypto.encrypt(info.number, _key())
         member.id_number_hash = id_hash

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 
 from server.accounts.models import FamilyMember, User
-from server.common import crypto
+from server.common import crypto, datakeys
 from server.common.storage import get_storage
 from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
                                      validate_id_number)
@@ -178,7 +178,7 @@ def _identity_problems(user: User, family_member_id: int | None, clean: dict) ->
         clean.pop("person_name", None)
         clean.pop("id_info", None)
     elif "id_info" in clean:
-        id_hash = crypto.lookup_hash(clean["id_info"].number, _key())
+        id_hash = datakeys.lookup_hash(clean["id_info"].number)
         if user.id_number_hash and user.id_number_hash != id_hash:
             problems.append(Problem("id_number", "filing.identity_mismatch",
                                     "证件号码和您实名登记的不一致；为家人办理请选择“为他人备案”"))
@@ -295,7 +295,7 @@ def _write_identity(user: User, filing: Filing, clean: dict) -> None:
             user.name = clean["person_name"]
     if "id_info" in clean:
         info = clean["id_info"]
-        id_hash = crypto.lookup_hash(info.number, _key())
+        id_hash = datakeys.lookup_hash(info.number)
         _set_person_from(filing, name=filing.person_name, id_enc=crypto.encrypt(info.number, _key()),
                          id_hash=id_hash, id_masked=mask_id(info.number))
         if not user.id_number_hash:  # remembered for the next filing

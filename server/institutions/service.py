@@ -157,7 +157,7 @@ VISIBLE_STATUSES_EXCLUDED = ("draft",)
 
 def _find_filing(*, voucher: str | None, filing_number: str | None, id_number: str | None,
                  on_date: date, place_code: str | None):
-    from server.common.crypto import lookup_hash
+    from server.common.datakeys import lookup_hash
     from server.common.idnumbers import IdNumberError, validate_id_number
     from server.filing import rules
     from server.filing.models import Filing
@@ -177,7 +177,7 @@ def _find_filing(*, voucher: str | None, filing_number: str | None, id_number: s
             info = validate_id_number(id_number)
         except IdNumberError as exc:
             raise validation_failed([exc.to_problem("id_number")]) from None
-        digest = lookup_hash(info.number, current_app.config["DATA_KEY"])
+        digest = lookup_hash(info.number)
         candidates = list(db.session.execute(
             select(Filing).where(Filing.person_id_hash == digest,
                                  Filing.status.not_in(VISIBLE_STATUSES_EXCLUDED))
