@@ -21,10 +21,16 @@ def _warnings() -> dict:
     from server.common.timeutil import today_cn
     from server.review.workdays import coverage
 
+    from server.common.storage import get_storage
+
     details = {}
     calendar = coverage(today_cn())
     if not calendar["ok"]:
         details["calendar"] = calendar
+    # Files unreachable: uploads and downloads answer 503, everything else still works.
+    problem = get_storage().ready()
+    if problem:
+        details["storage"] = {"ok": False, "warning": f"file storage unavailable: {problem}"}
     return details
 
 

@@ -9,7 +9,7 @@ from server.config import Config
 
 def test_health_and_ready(client):
     assert client.get("/healthz").json == {"status": "ok"}
-    assert client.get("/readyz").json == {"status": "ready"}
+    assert client.get("/readyz").json["status"] == "ready"  # warnings, if any, are in test_calendar_coverage
 
 
 @pytest.mark.parametrize("method,path,status,code", [

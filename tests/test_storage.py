@@ -107,6 +107,8 @@ def test_object_store_outage_is_503_with_retry_after(app, tmp_path):
         assert resp.headers["Retry-After"]
         assert resp.json["error"]["code"] == "storage.unavailable"
         assert "文件" in resp.json["error"]["message"]
+        ready = c.get("/readyz")
+        assert ready.status_code == 200 and "file storage unavailable" in ready.json["details"]["storage"]["warning"]
     finally:
         with other.app_context():
             _db.session.remove()
