@@ -49,7 +49,7 @@ class CounterCode(TimestampMixin, db.Model):
     counter_name: Mapped[str | None] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The mini-program code WeChat made for this counter, stored by content hash under
-    # UPLOAD_FOLDER/wxacode/ so it is fetched from WeChat once.
+    # wxacode/ in the file storage, so it is fetched from WeChat once.
     wxacode_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
