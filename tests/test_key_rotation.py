@@ -35,6 +35,7 @@ def apps(app):
 
 
 def _tokens(app) -> list[tuple[str, str]]:
+    """(table.column#key, token) for every encrypted value, in a stable order."""
     from server.accounts.models import FamilyMember, User
     from server.common.datakeys import DataKey
     from server.filing.models import Filing
@@ -44,8 +45,9 @@ def _tokens(app) -> list[tuple[str, str]]:
         for model, cols in ((User, ("session_key_enc", "id_number_enc")), (FamilyMember, ("id_number_enc",)),
                             (Filing, ("person_id_enc",)), (DataKey, ("value_enc",))):
             for row in _db.session.execute(select(model)).scalars():
-                out += [(f"{model.__tablename__}.{c}", getattr(row, c)) for c in cols if getattr(row, c)]
-        return out
+                ident = getattr(row, "id", None) or getattr(row, "name", None)
+                out += [(f"{model.__tablename__}.{c}#{ident}", getattr(row, c)) for c in cols if getattr(row, c)]
+        return sorted(out)
 
 
 def _counter_headers(app, client) -> dict:
@@ -104,6 +106,7 @@ def test_rotation_reencrypts_every_value_and_resumes(apps, monkeypatch):
 
     after = _tokens(apps["new"])
     assert len(after) == len(before)
+    assert [name for name, _ in after] == [name for name, _ in before]
     for (name, token), (_, original) in zip(after, before):
         assert crypto.decrypt(token, [NEW]) == crypto.decrypt(original, [OLD]), name
         with pytest.raises(crypto.DecryptionError):
