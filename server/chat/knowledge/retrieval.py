@@ -13,6 +13,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from server.chat.knowledge.facts import CHRONIC_ADDED_2024, CHRONIC_FIRST
+
 # Spellings of one thing, mapped to the form the paraphrases use. Longest first.
 _SYNONYMS: tuple[tuple[str, str], ...] = tuple(sorted({
     "新型农村合作医疗": "居民医保", "农村合作医疗": "居民医保", "合作医疗": "居民医保", "新农合": "居民医保",
@@ -38,7 +40,9 @@ _SYNONYMS: tuple[tuple[str, str], ...] = tuple(sorted({
     "家里人": "家人", "亲属": "家人",
     # not having filed, however it is said
     "忘了备案": "没备案", "忘记备案": "没备案", "没办备案": "没备案", "没弄备案": "没备案",
-    "未备案": "没备案", "没有备案": "没备案", "没做备案": "没备案", "没有办理备案": "没备案",
+    "未备案": "没备案", "没有办备案": "没备案", "没办理备案": "没备案", "没有办理异地备案": "没备案",
+    "没办异地备案": "没备案", "没有异地备案": "没备案", "报不报": "能报销吗", "能回来报": "能报销",
+    "急救": "急诊抢救", "车祸": "意外受伤", "摔伤": "意外受伤", "受伤": "意外受伤", "没有备案": "没备案", "没做备案": "没备案", "没有办理备案": "没备案",
     # can it be claimed
     "能不能报销": "能报销吗", "能不能报": "能报销吗", "能报不": "能报销吗", "可以报吗": "能报销吗",
     "可以报销吗": "能报销吗", "还能报吗": "能报销吗", "报得了吗": "能报销吗",
@@ -53,6 +57,9 @@ _SYNONYMS: tuple[tuple[str, str], ...] = tuple(sorted({
     "能刷": "能直接结算", "刷卡": "直接结算", "本省": "省内", "同省": "省内", "替": "给", "帮": "给",
     "能管": "有效", "管几个月": "有效多久", "犯病": "急病", "咋办": "怎么办", "爹": "爸爸", "娘": "妈妈",
 }.items(), key=lambda kv: -len(kv[0])))
+for _disease in (*CHRONIC_FIRST, *CHRONIC_ADDED_2024, "透析", "放化疗"):
+    _SYNONYMS = _SYNONYMS + ((_disease, f"{_disease}门诊慢特病"),)
+_SYNONYMS = tuple(sorted(set(_SYNONYMS), key=lambda kv: -len(kv[0])))
 _SYN_RE = re.compile("|".join(re.escape(k) for k, _ in _SYNONYMS))
 _SYN = dict(_SYNONYMS)
 
