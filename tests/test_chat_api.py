@@ -272,16 +272,17 @@ def test_filing_for_a_family_member_added_in_the_chat(client, db):
     # For someone else: no family member yet, so adding one is offered first.
     assert option_values(body)[0] == "applicant:add" and "家人" in texts(body)
     body = say(client, headers, sid, choice="applicant:add")
-    assert "姓名" in texts(body)
-    body = say(client, headers, sid, "李桂兰")
-    # 妈 already told the relation: the member's agreement is asked next.
+    # The member's agreement comes before anything of theirs is taken.
     assert option_values(body) == ["member_consent:yes", "member_consent:no"]
+    assert "您母亲" in texts(body)
     body = say(client, headers, sid, choice="member_consent:no")
     assert "同意" in texts(body) and "applicant:add" in option_values(body)
     body = say(client, headers, sid, choice="applicant:add")
-    body = say(client, headers, sid, "李桂兰")
     body = say(client, headers, sid, "已经同意了")
-    assert "身份证号码" in texts(body)
+    assert "姓名" in texts(body)
+    body = say(client, headers, sid, "李桂兰")
+    # 妈 already told the relation: the ID number is asked next.
+    assert "身份证号码" in texts(body) and "relation:parent" not in option_values(body)
     body = say(client, headers, sid, mother_id)
     assert "李桂兰" in texts(body) and "member_phone:skip" not in option_values(body)
     assert body["draft"]["applicant"] not in (None, "self")

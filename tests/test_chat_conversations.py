@@ -133,10 +133,8 @@ def test_son_whose_father_from_yibin_was_rushed_to_chongqing_yesterday(client, d
     c.say("同意")
     c.say("职工医保")
     c.choose("applicant:add")
-    c.say("李建国")
     c.choose("member_consent:yes")
-    father = resident_id("511502", date(1950, 3, 3), 17)
-    c.say(father)
+    c.say("李建国 " + resident_id("511502", date(1950, 3, 3), 17))  # name and number at once
     c.say("李明")
     c.say("13912345678")
     c.say("确认无误")
@@ -147,3 +145,24 @@ def test_son_whose_father_from_yibin_was_rushed_to_chongqing_yesterday(client, d
     assert filing.filing_type == "emergency" and filing.start_date == date(2026, 11, 23)
     assert filing.family_member_id is not None and filing.person_name == "李建国"
     assert filing.contact_name == "李明"
+
+
+def test_daughter_learns_about_manual_claims_then_files_for_her_mother(client, db):
+    c = Conversation(client, "openid-conv-zhengzhou")
+    body = c.say("我妈退休了，医保在郑州，是职工医保，上个月在北京做了手术，没有备案，钱都是自己垫的，还能报销吗？")
+    assert "手工报销" in texts(body) and body["filing_id"] is None  # answered; nothing filed yet
+    c.say("好的，帮她办一下，12月8日还要去北京复查")
+    c.say("同意")
+    c.say("其他临时外出就医")
+    c.choose("applicant:add")
+    c.choose("member_consent:yes")
+    c.say("李桂兰 " + resident_id("410102", date(1952, 6, 1), 24))
+    c.say("王芳")
+    c.say("13912345678")
+    c.say("确认无误")
+    c.say("看过了")
+    c.say("提交")
+    filing = c.submitted(db)
+    assert (filing.insured_region_code, filing.visit_region_code, filing.scheme) == ("410100", "110000", "employee")
+    assert filing.filing_type == "other_temporary" and filing.start_date == date(2026, 12, 8)
+    assert filing.person_name == "李桂兰" and filing.contact_name == "王芳"

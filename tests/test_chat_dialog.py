@@ -175,19 +175,20 @@ def test_counter_qr_greeting_survives_the_privacy_notice():
     assert "广州市第一人民医院" in words(replies) and state["asked"] == "admitted"
 
 
-def test_adding_a_family_member_asks_relation_agreement_then_id_number():
+def test_adding_a_family_member_asks_agreement_name_relation_then_id_number():
     env = dialog.Env(today=TODAY)
     state = {**dialog.new_state(), "insured_region_code": "360400", "visit_region_code": "330100",
              "scheme": "employee", "filing_type": "other_temporary"}
     state, replies = dialog.prompt(state, env)
     assert values(replies)[0] == "applicant:self" and "applicant:add" in values(replies)
     state, replies, _ = turn(state, choice="applicant:add", env=env)
+    assert state["asked"] == "member_consent"  # before anything of theirs is taken
+    state, replies, _ = turn(state, choice="member_consent:yes", env=env)
+    assert state["asked"] == "member_name"
     state, replies, _ = turn(state, "刘建国", env=env)
     assert "relation:spouse" in values(replies) and state["asked"] == "member_relation"
     state, replies, _ = turn(state, "是我老伴", env=env)
-    assert state["new_member"]["relation"] == "spouse" and state["asked"] == "member_consent"
-    state, replies, _ = turn(state, choice="member_consent:yes", env=env)
-    assert state["asked"] == "member_id_number"
+    assert state["new_member"]["relation"] == "spouse" and state["asked"] == "member_id_number"
     state, replies, absorbed = turn(state, "110105194506010232", env=env)
     assert absorbed.command == "add_member"
     assert absorbed.member == {"name": "刘建国", "relation": "spouse", "id_number": "110105194506010232"}

@@ -38,7 +38,7 @@ PRIVACY_SUMMARY = ("办理备案需要用到您（和您代办的家人）的姓
                    "完整内容请点开查看。")
 # Questions whose answer is an ID number: whatever is typed is masked before it is stored, even
 # a wrong number that the general masking would not recognise.
-ID_ASKS = ("id_number", "member_id_number")
+ID_ASKS = ("id_number", "member_id_number", "member_name")
 _LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９\s\-－]{4,}[0-9０-９XxＸｘ]")
 
 

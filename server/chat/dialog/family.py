@@ -125,6 +125,18 @@ def absorb_typed(state: dict, env: Env, u: Understanding, message: str, out: Abs
                 state["new_member"] = {**state["new_member"], "consent": True}
             return "ok"
         return None
+    if asked == "member_name" and id_number_in(message):
+        # "李桂兰 410102…": the name and the number in one message
+        name = person_name_in(re.sub(r"[\d\sXx\-－，,。：:]+|身份证(?:号码?)?|号码", " ", message).strip(), u)
+        if name is None:
+            out.replies.append(text("请先告诉我姓名，比如：李桂兰。"))
+            count_attempt(state, asked)
+            return "bad"
+        state["new_member"] = {**state["new_member"], "name": name}
+        if state["new_member"].get("relation"):
+            state["asked"] = "member_id_number"
+            return absorb_typed(state, env, u, message, out)
+        return "ok"
     if asked in ("person_name", "member_name"):
         name = person_name_in(message, u)
         if name is None:
@@ -198,32 +210,30 @@ def decline(state: dict, asked: str, out: Absorbed) -> None:
 
 
 def ask_member(state: dict, env: Env, replies: list[dict]) -> tuple[dict, list[dict]]:
-    """Adding a family member in the chat: name, relation, the member's agreement, ID number
-    (the member is saved then, so the number is never kept between turns), phone."""
+    """Adding a family member in the chat: first their agreement (nothing of theirs is taken
+    before it), then name (the ID number may come with it), relation unless already said, ID
+    number (the member is saved then, so the number is never kept between turns)."""
     nm = state["new_member"]
-    who = nm.get("name") or "这位家人"
+    term = "您" + state["for_word"] if state.get("for_word") else None
+    who = nm.get("name") or term or "这位家人"
+    if not nm.get("consent"):
+        replies.append(text(f"为家人办理要用到{who}的姓名和身份证号码。请确认已经征得{who}本人同意："))
+        replies.append(options([("已征得同意", "member_consent:yes"), ("还没有", "member_consent:no")]))
+        return ask(state, "member_consent", replies)
     if not nm.get("name"):
-        replies.append(text("好的，我们来添加家人。请告诉我这位家人的姓名。"))
+        replies.append(text(f"好的。请告诉我{who}的姓名和身份证号码（号码只用于备案，会加密保存）。"))
         return ask(state, "member_name", replies)
     if not nm.get("relation"):
         replies.append(text(f"{who}是您的什么人？"))
         replies.append(options([(rules.RELATIONS[c], f"relation:{c}") for c in RELATION_ORDER
                                 if c in rules.RELATIONS]))
         return ask(state, "member_relation", replies)
-    if not nm.get("consent"):
-        replies.append(text(f"为家人办理要用到{who}的姓名和身份证号码。请确认已经征得{who}本人同意："))
-        replies.append(options([("已征得同意", "member_consent:yes"), ("还没有", "member_consent:no")]))
-        return ask(state, "member_consent", replies)
-    if not nm.get("id"):
-        if (state.get("attempts") or {}).get("member_id_number", 0) >= MAX_ATTEMPTS:
-            replies.append({"type": "card", "card": "add_family_member", "method": "POST",
-                            "url": "/api/v1/family-members",
-                            "text": "也可以在“亲情账户”页面添加家人，添加好后回来选择。"})
-        replies.append(text(f"请输入{who}的身份证号码（只用于备案，会加密保存）。"))
-        return ask(state, "member_id_number", replies)
-    replies.append(text(f"{who}的手机号码是多少？没有的话点“不填”。"))
-    replies.append(options([("不填", "member_phone:skip")]))
-    return ask(state, "member_phone", replies)
+    if (state.get("attempts") or {}).get("member_id_number", 0) >= MAX_ATTEMPTS:
+        replies.append({"type": "card", "card": "add_family_member", "method": "POST",
+                        "url": "/api/v1/family-members",
+                        "text": "也可以在“亲情账户”页面添加家人，添加好后回来选择。"})
+    replies.append(text(f"请输入{who}的身份证号码（只用于备案，会加密保存）。"))
+    return ask(state, "member_id_number", replies)
 
 
 def identity_card(replies: list[dict]) -> None:
