@@ -39,6 +39,13 @@ def places(text, context=None):
     ("河北的医保在北京能用吗", None, "北京市"),
     ("我在上海生孩子，医保在安徽蚌埠", "蚌埠市", "上海市"),
     ("北京退休人员异地就医备案", "北京市", None),
+    ("退休后异地安置到三亚，医保在沈阳", "沈阳市", "三亚市"),
+    ("郑州住院报销比例是多少", "郑州市", None),
+    ("厦门医保政策2024", "厦门市", None),
+    ("新农合怎么报销比例多少啊河南周口", "周口市", None),
+    ("去北京看病怎么报销啊河南周口", "周口市", "北京市"),  # the other place is the insured one
+    ("备案地选成都，参保在重庆", "重庆市", "成都市"),
+    ("在北京垫付了三万多，医保在河北保定", "保定市", "北京市"),
     ("单位派我去深圳，医保在长沙", "长沙市", "深圳市"),
     ("户口迁到海口了，医保还在哈尔滨", "哈尔滨市", "海口市"),
 ])
@@ -76,6 +83,11 @@ def test_traditional_characters():
     assert places("醫保在鄭州，去北京看病") == ("郑州市", "北京市")
     assert normalise("我們在臺灣") == "我们在台湾"
     assert normalise("我们在台湾") == "我们在台湾"  # simplified text is left as it is
+
+
+@pytest.mark.parametrize("text", ["医保在 郑州，去 北京看病", "参保：郑州；就医：北京", "医保在郑州!去北京看病?"])
+def test_spaces_and_punctuation(text):
+    assert places(text) == ("郑州市", "北京市")
 
 
 def test_full_width_digits_and_ellipses():
@@ -156,6 +168,9 @@ def test_retired_with_hukou_moved_across_turns():
     ("上一年8月16日在上海住院", date(2025, 8, 16)),
     ("去年12月3号住进去的", date(2025, 12, 3)),
     ("前年的5月1日", date(2024, 5, 1)),
+    ("8月16日住的院，一直没出院", date(2026, 8, 16)),  # told as done: not next August
+    ("12月3号住进去的", date(2025, 12, 3)),  # said in November: last December
+    ("1月5号去", date(2027, 1, 5)),  # a plan: the coming January
     ("上个月5号住的院", date(2026, 10, 5)),
     ("前天住进去的", date(2026, 11, 22)),
     ("昨晚送的急诊", date(2026, 11, 23)),

@@ -74,8 +74,15 @@ def _add_months(today: date, months: int) -> tuple[int, int]:
     return k // 12, k % 12 + 1
 
 
-def _month_day(today: date, m: int, d: int) -> date | None:
+# 8月16日住的院, 12月3号住进去的: told as done, the date is not in the future.
+_DONE_AFTER = re.compile(r"^[^，。,]{0,6}?(?:住的院|入的院|住进去的|住进来的|入院的|做的手术|送的|看的病|去的|"
+                         r"就已经|已经)")
+
+
+def _month_day(today: date, m: int, d: int, done: bool = False) -> date | None:
     found = _safe_date(today.year, m, d)
+    if done:
+        return _safe_date(today.year - 1, m, d) if found is not None and found > today else found
     # Without a year, a date far in the past means next year (in November, "1月5号" is January).
     if found is not None and found < today - timedelta(days=120):
         found = _safe_date(today.year + 1, m, d)
@@ -95,7 +102,8 @@ def _resolve_date(kind: str, mt: re.Match, today: date, text: str) -> date | Non
         return _safe_date(y, m, d) if d else None
     if kind == "md":
         m, d = _n(g["m"]), _n(g["d"])
-        return _month_day(today, m, d) if m and d else None
+        done = bool(_DONE_AFTER.match(text[mt.end():]))
+        return _month_day(today, m, d, done) if m and d else None
     if kind == "rel_year":
         m, d = _n(g["m"]), _n(g["d"])
         y = today.year + _RELATIVE_YEARS[g["ry"]]

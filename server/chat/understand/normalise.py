@@ -34,6 +34,7 @@ _WIDTH.update({code: code - 0xFEE0 for code in range(0xFF21, 0xFF3B)})  # Ａ-�
 _WIDTH.update({code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)})  # ａ-ｚ
 _WIDTH.update({ord("\u3000"): " ", ord("\u00a0"): " "})
 _DROPPED = re.compile(r"[()（）\[\]【】〔〕［］{}｛｝<>＜＞《》〈〉「」『』\"“”‘’'＂＇]")
+_SPACE_AFTER_CUE = re.compile(r"(?<=[在到去来赴是为:：])[ \t]+(?=[\u4e00-\u9fff])")
 _ELLIPSIS = re.compile(r"(?:…|\.{2,}|。{2,}|·{3,}|、{2,}|—{2,}|-{2,}|～|~)+")
 
 
@@ -44,5 +45,7 @@ def normalise(text: str | None) -> str:
     text = text.translate(_WIDTH)
     text = _DROPPED.sub("", text)
     text = _ELLIPSIS.sub("，", text)
+    # 医保在 郑州，去 北京: a space after a cue word is no clause break.
+    text = _SPACE_AFTER_CUE.sub("", text)
     # Digits split by spaces or dashes are one number (138 0000 1111).
     return re.sub(r"(?<=\d)[\s-](?=\d)", "", text.strip())[:MAX_CHARS]

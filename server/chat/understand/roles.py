@@ -33,7 +33,8 @@ _INSURED_BEFORE = re.compile(
     r"|(?:单位|公司|工作单位|厂里)(?:也|就)?(?:在|是)$")
 _FROM_BEFORE = re.compile(r"从$")
 _VISIT_LABEL_BEFORE = re.compile(
-    r"(?:就医地|就医地点|就医城市|就诊地|看病的地方|目的地|要去的地方)(?:也|就)?(?:是|在|为|选)?(?:在)?[:：]?$")
+    r"(?:就医地|就医地点|就医城市|就诊地|看病的地方|目的地|要去的地方)(?:也|就)?(?:是|在|为|选)?(?:在)?[:：]?$"
+    r"|(?:就医|就诊|看病)[:：]$")
 # 在老家临汾参加的职工医保: a hometown is the insured place when the insurance is said to be there.
 _HOME_BEFORE = re.compile(r"(?:老家|家乡|户口所在地|户籍地)(?:是|在)?$")
 # 发票寄回郑州报销, 回郑州能报销吗: where the bills go back to be claimed is the insured place.
@@ -52,13 +53,21 @@ _CARD_USE_AFTER = re.compile(
 _CARD_AT_BEFORE = re.compile(r"(?:(?:医保卡|社保卡|卡)(?:拿到|拿去|带到|带去)?|的(?:医保|社保))在$")
 # 深圳异地就医备案, 北京医保跨省报销: a place's own people going elsewhere — the insured place.
 _AWAY_FROM_AFTER = re.compile(r"^(?:的|市|人)?(?:医保|参保人员?|职工|居民)?(?:异地|跨省|省外|外地)(?:就医|医保|备案|报销|住院|看病|结算)")
+# 郑州住院报销比例是多少, 厦门医保政策: a place whose own rules are asked about is the insured place.
+_POLICY_AFTER = re.compile(
+    r"^(?:市|省)?(?:的)?[^，。,]{0,6}?(?:报销比例|报销标准|报销政策|报销规定|报销流程|报销多少|能报多少|缴费标准|缴费|"
+    r"医保政策|医疗保险政策|起付线|封顶线|个人账户|门诊统筹|二次报销|大病保险|生育保险|慢特病|门特|门慢)")
+# 农村医疗保险怎么报销…江苏南通: a place appended to a local insurance question, with no trip
+# anywhere in the message, says where the person is insured.
+_LOCAL_QUESTION = re.compile(r"医保|医疗保险|合作医疗|新农合|社保|报销")
+_TRIP_WORDS = re.compile(r"异地|外地|外省|跨省|跨市|省外|去|到|来|回|转诊|转院|就医|看病|住院|旅游")
 _SETTLE_QUESTION_BEFORE = re.compile(r"(?:怎么|如何|怎样|能不能|能否)(?:办理?)?落户(?:到|在)?$")
 _HOMETOWN_AFTER = re.compile(r"^(?:是)?(?:我|我们|他|她)?的?(?:老家|家乡)")
 _LIVES_AT_BEFORE = re.compile(r"(?:住|家)[^，。,]{0,4}在$")
 _VISIT_BEFORE = re.compile(
     r"(?:去|到|回(?:到)?(?:老家|家乡)|急送|送进|送至|送来|拉到|(?<![后本原将未从带])来|往|赴|前往|转到|转去|转往|转至|回|回到|送到|送去|送往|派到|派往|派驻|"
     r"调到|调往|迁到|迁往|迁去|迁至|迁在|落在|落到|落户到?|落户在|住在|住到|搬到|搬去|定居在?|常驻|长驻|驻|长住在?|"
-    r"常住在?|(?<!居)住|飞到|飞去|跑到)了?$")
+    r"常住在?|(?<!居)住|飞到|飞去|跑到|安置到|安置在|随迁到|随迁至|备案到|备案在|备案地(?:是|为|选)?)了?$")
 _ZAI_BEFORE = re.compile(r"(?<!不)在$")
 _NOW_AT_BEFORE = re.compile(r"(?:人|现在|目前|正在|眼下)在$")
 _INSURED_AFTER_ZAI = re.compile(
@@ -66,7 +75,7 @@ _INSURED_AFTER_ZAI = re.compile(
 _VISIT_AFTER_ZAI = re.compile(
     r"^[^，。,]{0,9}?(?:看病|就医|就诊|住院|治疗|手术|复查|检查|看|旅游|旅行|玩|出差|过冬|养老|生活|"
     r"住|居住|定居|长住|急诊|抢救|化疗|放疗|透析|开刀|摔|发病|生病|病了|晕倒|生孩子|生小孩|生产|分娩|坐月子|产检|"
-    r"买药|配药|开药|拿药)")
+    r"买药|配药|开药|拿药|垫付|自费|花了|结算|直接结算)")
 _STUDY_WORK_AFTER_ZAI = re.compile(r"^[^，。,]{0,6}?(?:上学|读书|上大学|念书)")
 _WORK_AFTER_ZAI = re.compile(r"^[^，。,]{0,6}?(?:工作|上班|打工)")
 _RELATIVE_BEFORE = re.compile(
@@ -103,6 +112,7 @@ def assign_role(text: str, m: Mention) -> None:
         (_OUTSIDER_BEFORE.search(before), VISIT, 3, "外地患者在…"),
         (_SETTLE_QUESTION_BEFORE.search(before), None, 0, "asks how to settle there"),
         (not before and _AWAY_FROM_AFTER.match(after), INSURED, 2, "…异地就医"),
+        (not before and _POLICY_AFTER.match(after), INSURED, 2, "that place's own rules asked about"),
         (_CLAIM_BACK_BEFORE.search(before) and _CLAIM_AFTER.match(after), INSURED, 3, "寄回…报销"),
         (_USED_TO_BEFORE.search(before) and _CLAIM_BACK_ANYWHERE.search(text), INSURED, 2,
          "treated there before, bills go back there"),
@@ -130,6 +140,9 @@ def assign_role(text: str, m: Mention) -> None:
             return
     if m.hospital_region or m.hospital_codes or m.hospital_prefix:
         m.role, m.score, m.reason = VISIT, 2, "hospital named"
+    elif (m.end == len(text.rstrip("。！？!?.， ")) and before and not after
+          and _LOCAL_QUESTION.search(text) and not _TRIP_WORDS.search(text)):
+        m.role, m.score, m.reason = INSURED, 1, "place appended to a local insurance question"
 
 
 def keep_stop_word(text: str, m: Mention, gz: Gazetteer) -> bool:
