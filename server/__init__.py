@@ -1,11 +1,17 @@
 """跨省异地就医备案 backend: the Flask application factory."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
-from server.config import Config, as_mapping
+from server.config import Config, as_mapping, engine_options
+
+
+class FilingApp(Flask):
+    def dispatch_request(self):
+        # A serialization failure or deadlock reruns the whole request (bounded); see dbfaults.
+        from server.dbfaults import dispatch_with_retries
+
+        return dispatch_with_retries(self, super().dispatch_request)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -13,35 +19,58 @@ def create_app(config: Config | None = None) -> Flask:
     problems = config.problems()
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
-    app = Flask(__name__, instance_relative_config=False)
+    app = FilingApp(__name__, instance_relative_config=False)
     app.config.from_mapping(as_mapping(config))
     app.json.ensure_ascii = False
 
     register_logging(app)
+    register_proxy(app)
     register_extensions(app)
     register_error_handlers(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_observability(app)
     register_cli(app)
     return app
 
 
 def register_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from server.observability import configure_logging
+
+    configure_logging(app)
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS proxies, the caller's address and scheme are the ones the nearest
+    proxies forwarded; headers beyond them, which a client can write, are ignored."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:
     from server.extensions import api, db, migrate
     from server import models  # noqa: F401  (every model registered before mappers configure)
 
+    _engine_options(app)
     _postgres_session_settings(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     with app.app_context():
         _sqlite_pragmas(db.engine)
     api.init_app(app)
+
+
+def _engine_options(app: Flask) -> None:
+    options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    extra = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = {**options.get("connect_args", {}), **extra.pop("connect_args", {})}
+    options.update(extra)
+    if connect_args:
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _postgres_session_settings(app: Flask) -> None:
@@ -102,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from flask import g
 
+    from server import dbfaults
     from server.extensions import db
 
     @app.before_request
@@ -112,12 +142,20 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def _commit(response):
-        # Services flush; the request commits once, only when it succeeded.
+        # Services flush; the request commits once, only when it succeeded (the view's own work is
+        # committed in FilingApp.dispatch_request; this catches what later hooks added).
         if response.status_code < 400:
             db.session.commit()
+            dbfaults.burst.succeeded()
         else:
             db.session.rollback()
         return response
+
+
+def register_observability(app: Flask) -> None:
+    from server import observability
+
+    observability.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

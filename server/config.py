@@ -22,6 +22,38 @@ def _sqlite_url() -> str:
     return f"sqlite:///{INSTANCE / 'filing.db'}"
 
 
+def _served_url() -> str:
+    """The address scripts/run (or gunicorn.conf.py) serves on, so links work without configuration."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"  # all interfaces: this machine's own address is one of them
+    port = os.environ.get("PORT", "5000")
+    return f"http://{host}:{port}"
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
+def engine_options(url: str) -> dict:
+    """Pool settings: a dead connection is replaced before use, a request waits a bounded time for a
+    connection, and bound parameters (names, phone numbers) never reach exception messages or logs."""
+    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    if url.startswith("postgresql"):
+        options.update(
+            pool_size=_int("DB_POOL_SIZE", 5),
+            max_overflow=_int("DB_MAX_OVERFLOW", 5),
+            pool_timeout=_float("DB_POOL_TIMEOUT", 5),
+            pool_recycle=_int("DB_POOL_RECYCLE", 1800),
+            connect_args={"connect_timeout": _int("DB_CONNECT_TIMEOUT", 3)},
+        )
+    return options
+
+
 class Config:
     def __init__(self) -> None:
         env = os.environ
@@ -32,16 +64,32 @@ class Config:
         # Earlier DATA_KEYs, comma-separated, newest first: still decrypt until `flask keys rotate` is done.
         self.DATA_KEYS_OLD = env.get("DATA_KEYS_OLD", "")
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", _sqlite_url())
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Extra engine options; create_app adds engine_options() for the URL it finally uses.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        # An outage answers 503 with this Retry-After; conflicts (serialization, deadlock) are
+        # retried this many times first.
+        self.DB_RETRY_AFTER = _int("DB_RETRY_AFTER", 5)
+        self.DB_CONFLICT_RETRIES = _int("DB_CONFLICT_RETRIES", 2)
+        # Behind a reverse proxy: how many proxies in front of the app set X-Forwarded-For/-Proto
+        # (0 = trust none: the peer address is the caller).
+        self.TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "json")  # json | text
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.WECHAT_APPID = env.get("WECHAT_APPID", "")
         self.WECHAT_SECRET = env.get("WECHAT_SECRET", "")
         self.WECHAT_API_BASE = env.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
         # Only for the benchmark's fake WeChat: plain http, and only to a loopback address.
         self.WECHAT_API_BASE_ALLOW_HTTP = _bool("WECHAT_API_BASE_ALLOW_HTTP", False)
-        self.WECHAT_TIMEOUT = float(env.get("WECHAT_TIMEOUT", "5"))
+        # A total deadline for one WeChat call (connect, headers and body together), and the
+        # connection part of it; a safe call is tried WECHAT_RETRIES more times within the deadline.
+        self.WECHAT_TIMEOUT = _float("WECHAT_TIMEOUT", 5)
+        self.WECHAT_CONNECT_TIMEOUT = _float("WECHAT_CONNECT_TIMEOUT", 2)
+        self.WECHAT_RETRIES = _int("WECHAT_RETRIES", 1)
+        # Which build mini-program codes open: release, trial or develop.
+        self.WECHAT_ENV_VERSION = env.get("WECHAT_ENV_VERSION", "release")
         self.WECHAT_VERIFY_FILES = env.get("WECHAT_VERIFY_FILES", "")  # "name=content;name2=content2"
-        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or _served_url()).rstrip("/")
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
         # Stored files: "local" (UPLOAD_FOLDER, one server only) or "s3" (any S3-compatible store).
         self.STORAGE_BACKEND = env.get("STORAGE_BACKEND", "local")
@@ -56,12 +104,14 @@ class Config:
         self.TOKEN_TTL_SECONDS = int(env.get("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)))
         self.STAFF_TOKEN_TTL_SECONDS = int(env.get("STAFF_TOKEN_TTL_SECONDS", str(12 * 3600)))
         self.DEV_LOGIN_ENABLED = _bool("DEV_LOGIN_ENABLED", self.APP_ENV != "production")
+        # Per caller: a WeChat code, an openid, a staff username at one address.
         self.RATE_LIMIT_LOGIN_PER_MINUTE = int(env.get("RATE_LIMIT_LOGIN_PER_MINUTE", "30"))
+        # Per source address, for the WeChat login only: many phones share a carrier's address.
+        self.RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE = _int("RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE", 600)
         self.RATE_LIMIT_VERIFY_PER_MINUTE = int(env.get("RATE_LIMIT_VERIFY_PER_MINUTE", "60"))
-        # Subscribe-message templates (JSON; see server/notifications/templates.py) and the build
-        # the messages open: release | trial | develop.
+        # Subscribe-message templates (JSON; see server/notifications/templates.py); the build the
+        # messages open is WECHAT_ENV_VERSION, above.
         self.WECHAT_TEMPLATES = env.get("WECHAT_TEMPLATES", "")
-        self.WECHAT_ENV_VERSION = env.get("WECHAT_ENV_VERSION", "release")
         self.DRAFT_RETENTION_DAYS = int(env.get("DRAFT_RETENTION_DAYS", "90"))
         self.CHAT_RETENTION_DAYS = int(env.get("CHAT_RETENTION_DAYS", "30"))
         self.SQLITE_WAL = True
@@ -108,6 +158,10 @@ class Config:
             out.append(str(exc))
         if not self.WECHAT_API_BASE.startswith("https://") and not self._loopback_http_allowed():
             out.append("WECHAT_API_BASE must be an https URL in production")
+        if not self.PUBLIC_BASE_URL.startswith("https://"):
+            out.append("PUBLIC_BASE_URL must be set to the service's https URL in production")
+        if self.WECHAT_ENV_VERSION not in {"release", "trial", "develop"}:
+            out.append("WECHAT_ENV_VERSION must be release, trial or develop")
         return out
 
     def _loopback_http_allowed(self) -> bool:

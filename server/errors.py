@@ -1,6 +1,10 @@
 """One JSON error envelope for the whole API.
 
-{"error": {"code": "...", "message": "<Chinese, for the user>", "details": [{"field", "code", "message"}]}}
+{"error": {"code": "...", "message": "<Chinese, for the user>", "details": [{"field", "code", "message"}],
+           "request_id": "..."}}
+
+request_id is the request's id (also in the X-Request-ID response header): what a user or a
+front-end team quotes to find the request in the logs.
 """
 from __future__ import annotations
 
@@ -32,9 +36,14 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def to_dict(self) -> dict:
+        from server.observability import request_id
+
         body = {"code": self.code, "message": self.message}
         if self.details:
             body["details"] = [d.to_dict() for d in self.details]
+        rid = request_id()
+        if rid:
+            body["request_id"] = rid
         return {"error": body}
 
 
@@ -127,6 +136,7 @@ def register_error_handlers(app) -> None:
     import logging
 
     from flask import jsonify
+    from sqlalchemy.exc import SQLAlchemyError
     from werkzeug.exceptions import HTTPException
 
     log = logging.getLogger("server.errors")
@@ -158,11 +168,30 @@ def register_error_handlers(app) -> None:
 
     app.register_error_handler(HTTPException, _http_error)
 
+    def _rollback() -> None:
+        from server.extensions import db
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be gone with the database: nothing to undo then
+            log.debug("rollback failed", exc_info=True)
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(exc: SQLAlchemyError):
+        from server import dbfaults
+        from server.observability import metrics
+
+        if not dbfaults.is_unavailable(exc):
+            return _unexpected(exc)
+        _rollback()
+        dbfaults.burst.failed(exc)  # one log line per outage, no traceback, no parameters
+        metrics().db_unavailable.inc()
+        return respond(ApiError(503, *_HTTP_DEFAULTS[503],
+                                headers={"Retry-After": str(app.config.get("DB_RETRY_AFTER", 5))}))
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         if app.testing and not app.config.get("SWALLOW_ERRORS"):
             raise exc  # fail tests loudly instead of hiding bugs behind a 500 body
         log.exception("unhandled error")
-        from server.extensions import db
-        db.session.rollback()
+        _rollback()
         return respond(ApiError(500, *_HTTP_DEFAULTS[500]))

@@ -118,13 +118,20 @@ def auth(client):
 
 class FakeWeChat:
     """A real HTTP server standing in for api.weixin.qq.com. Behaviour is keyed by the js_code:
-    'ok-<openid>' succeeds, 'err-<errcode>' answers that errcode, 'slow' sleeps past the
-    client timeout, 'html' answers a non-JSON body, 'boom' answers HTTP 500."""
+    'ok-<openid>' succeeds ('ok-<openid>~<anything>': another code for the same user), 'err-<errcode>'
+    answers that errcode, 'slow' sleeps past the client timeout, 'trickle' sends its answer one byte
+    every 2 s, 'html' answers a non-JSON body, 'boom' answers HTTP 500 (the first `boom_times`
+    calls of any path answer 500 too). Access tokens: stable_token hands out ACCESS-TOKEN-<n>,
+    a new n on force_refresh; authenticated calls answer 40001 for any other token (for every
+    token while `reject_tokens`)."""
 
     def __init__(self):
         self.calls: list[dict] = []
         self.lock = threading.Lock()
         self.delay = 0.0
+        self.token_serial = 1
+        self.boom_times = 0
+        self.reject_tokens = False
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -138,11 +145,33 @@ class FakeWeChat:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _trickle(self, body: bytes):
+                raw = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                try:
+                    for i in range(len(raw)):
+                        self.wfile.write(raw[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(2)
+                except OSError:
+                    pass  # the client gave up, as it should
+                self.close_connection = True
+
+            def _boom(self) -> bool:
+                with fake.lock:
+                    if fake.boom_times <= 0:
+                        return False
+                    fake.boom_times -= 1
+                self._send(500, b"oops", "text/plain")
+                return True
+
             def do_GET(self):
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 with fake.lock:
                     fake.calls.append({"path": url.path, "query": query})
+                if self._boom():
+                    return
                 if url.path != "/sns/jscode2session":
                     return self._send(404, b"{}")
                 code = query.get("js_code", "")
@@ -150,8 +179,10 @@ class FakeWeChat:
                     time.sleep(fake.delay)
                 if query.get("secret") != "test-app-secret" or query.get("appid") != "wx-test-appid":
                     return self._send(200, json.dumps({"errcode": 40125, "errmsg": "invalid appsecret"}).encode())
+                if code.startswith("trickle"):
+                    return self._trickle(b'{"openid": "trickled", "session_key": "k"}')
                 if code.startswith("ok-"):
-                    body = {"openid": code[3:], "session_key": "SESSIONKEY-" + code, "unionid": None}
+                    body = {"openid": code[3:].split("~")[0], "session_key": "SESSIONKEY-" + code, "unionid": None}
                     if code.startswith("ok-union-"):
                         body["unionid"] = "union-" + code[9:]
                     return self._send(200, json.dumps(body).encode())
@@ -174,8 +205,17 @@ class FakeWeChat:
                 with fake.lock:
                     fake.calls.append({"path": url.path, "body": body,
                                        "query": {k: v[0] for k, v in parse_qs(url.query).items()}})
+                if self._boom():
+                    return
                 if url.path == "/cgi-bin/stable_token":
-                    return self._send(200, json.dumps({"access_token": "ACCESS-TOKEN", "expires_in": 7200}).encode())
+                    with fake.lock:
+                        if body.get("force_refresh"):
+                            fake.token_serial += 1
+                        token = fake.current_token()
+                    return self._send(200, json.dumps({"access_token": token, "expires_in": 7200}).encode())
+                token = parse_qs(url.query).get("access_token", [None])[0]
+                if token is not None and (fake.reject_tokens or token != fake.current_token()):
+                    return self._send(200, json.dumps({"errcode": 40001, "errmsg": "invalid credential"}).encode())
                 if url.path == "/cgi-bin/message/subscribe/send":
                     fake.subscribe_entered.set()
                     fake.subscribe_gate.wait(10)
@@ -205,6 +245,9 @@ class FakeWeChat:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def current_token(self) -> str:
+        return f"ACCESS-TOKEN-{self.token_serial}"
+
     def calls_for(self, path: str) -> list[dict]:
         with self.lock:
             return [c for c in self.calls if c["path"] == path]
@@ -213,6 +256,8 @@ class FakeWeChat:
         with self.lock:
             self.calls.clear()
             self.subscribe_errcodes.clear()
+            self.boom_times = 0
+        self.reject_tokens = False
         self.delay = 0.0
         self.subscribe_gate.set()
         self.subscribe_entered.clear()

@@ -142,16 +142,20 @@ def test_dev_login_disabled_when_configured_off(app):
     assert resp.status_code == 404
 
 
-def test_login_rate_limited(app):
+def test_login_rate_limited_per_wechat_user(app):
     app.config["RATE_LIMIT_LOGIN_PER_MINUTE"], saved = 3, app.config["RATE_LIMIT_LOGIN_PER_MINUTE"]
     try:
         client = app.test_client()
-        statuses = [client.post("/api/v1/auth/wechat", json={"code": f"ok-rl-{i}"}).status_code
+        statuses = [client.post("/api/v1/auth/wechat", json={"code": f"ok-rl~{i}"}).status_code
                     for i in range(5)]
+        # Other WeChat users from the same address are not held back by this one.
+        others = [client.post("/api/v1/auth/wechat", json={"code": f"ok-rl-other-{i}"}).status_code
+                  for i in range(5)]
     finally:
         app.config["RATE_LIMIT_LOGIN_PER_MINUTE"] = saved
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3] == 429
+    assert others == [200] * 5
 
 
 def test_profile_update_and_validation(client, auth):

@@ -81,6 +81,7 @@ def test_production_refuses_dev_login(monkeypatch):
     monkeypatch.setenv("DATA_KEY", "d" * 40)
     monkeypatch.setenv("WECHAT_APPID", "wx1")
     monkeypatch.setenv("WECHAT_SECRET", "sec")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://filing.example.cn")
     monkeypatch.setenv("DEV_LOGIN_ENABLED", "1")
     with pytest.raises(RuntimeError, match="DEV_LOGIN"):
         create_app(Config())

@@ -52,10 +52,16 @@ def login_response(user: User) -> dict:
 
 
 def login_with_wechat(code: str) -> dict:
-    hit_rate_limit("login", request.remote_addr or "-", current_app.config["RATE_LIMIT_LOGIN_PER_MINUTE"])
+    # Limits per caller: a generous one per source address (carriers put many phones behind one),
+    # one per code (a repeated code waits for the first request: it must not hold many workers) and
+    # one per WeChat user once WeChat says who it is.
+    cfg = current_app.config
+    hit_rate_limit("login-addr", request.remote_addr or "-", cfg["RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE"])
     kv = get_kv()
     # The code itself is a one-time credential: only its digest is used as a key.
-    key = "wxcode:" + hashlib.sha256(code.encode()).hexdigest()
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    hit_rate_limit("login-code", digest, cfg["RATE_LIMIT_LOGIN_PER_MINUTE"])
+    key = "wxcode:" + digest
     if not kv.add(key, _PENDING, _CODE_TTL):
         return _await_other_login(key)
     try:
@@ -65,6 +71,12 @@ def login_with_wechat(code: str) -> dict:
         raise _wechat_error(exc.kind) from None
     except Exception:
         kv.delete(key)
+        raise
+    try:
+        hit_rate_limit("login-openid", hashlib.sha256(session.openid.encode()).hexdigest(),
+                       cfg["RATE_LIMIT_LOGIN_PER_MINUTE"])
+    except ApiError:
+        kv.set(key, "error:too_frequent", _CODE_TTL)
         raise
     user = _upsert_user(session.openid, session.unionid, session.session_key)
     db.session.commit()

@@ -126,7 +126,7 @@ def code_images(code: CounterCode) -> dict:
 def wxacode_png(code: CounterCode) -> bytes:
     """The mini-program code for this counter (scene = the same token), fetched from WeChat once
     and kept in the file storage by content hash."""
-    from server.wechat import WeChatError, WeChatGateway, access_token
+    from server.wechat import WeChatError, WeChatGateway
 
     cfg = current_app.config
     if not (cfg.get("WECHAT_APPID") and cfg.get("WECHAT_SECRET")):
@@ -140,7 +140,7 @@ def wxacode_png(code: CounterCode) -> bytes:
         except FileMissing:
             pass
     try:
-        png = WeChatGateway.from_app().wxacode_unlimited(access_token(), token_for(code), WXACODE_PAGE)
+        png = WeChatGateway.from_app().wxacode_unlimited(token_for(code), WXACODE_PAGE)
     except WeChatError:
         raise ApiError(503, "wechat.unavailable", "微信服务暂时不可用，请稍后再试") from None
     digest = hashlib.sha256(png).hexdigest()
