@@ -7,8 +7,8 @@ Every value comes from an environment variable with a default fit for one server
   proxy reaches, never a public one.
 - WORKERS (2), WORKER_CLASS (gthread), THREADS (4): threaded workers, chosen by measurement
   (docs/benchmark.md): a request waiting on a slow WeChat (at most WECHAT_TIMEOUT) holds one thread,
-  not a whole worker, so other requests keep answering. THREADS should not exceed the database pool
-  (DB_POOL_SIZE + DB_MAX_OVERFLOW).
+  not a whole worker, so other requests keep answering. Keep 2 × THREADS within the database pool
+  (DB_POOL_SIZE + DB_MAX_OVERFLOW): a request may hold its session's connection and one for shared state.
 - GUNICORN_TIMEOUT (30 s): a worker silent this long is killed and replaced; well above the WeChat
   and database deadlines, so it only catches a stuck process.
 - MAX_REQUESTS (2000, with jitter): workers are recycled now and then, so a leak cannot grow.
@@ -47,6 +47,10 @@ limit_request_fields = 100
 
 loglevel = _env("GUNICORN_LOG_LEVEL", "info")
 errorlog = "-"
+accesslog = "-" if _env("ACCESS_LOG", "1") not in {"0", "false", "no", "off"} else None
+access_log_format = ('{"time": "%(t)s", "logger": "access", "request_id": "%({x-request-id}o)s", '
+                     '"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", '
+                     '"duration_ms": %(M)s, "remote": "%(h)s", "forwarded_for": "%({x-forwarded-for}i)s"}')
 if _env("LOG_FORMAT", "json") == "json":
     # gunicorn's own lines (start, workers, timeouts) as JSON too, like the app's.
     logconfig_dict = {
@@ -63,10 +67,6 @@ if _env("LOG_FORMAT", "json") == "json":
                     "gunicorn.access": {"handlers": ["access"] if accesslog else [], "level": "INFO",
                                         "propagate": False}},
     }
-accesslog = "-" if _env("ACCESS_LOG", "1") not in {"0", "false", "no", "off"} else None
-access_log_format = ('{"time": "%(t)s", "logger": "access", "request_id": "%({x-request-id}o)s", '
-                     '"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", '
-                     '"duration_ms": %(M)s, "remote": "%(h)s", "forwarded_for": "%({x-forwarded-for}i)s"}')
 
 METRICS_BIND = _env("METRICS_BIND", "127.0.0.1:9464")
 

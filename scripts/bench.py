@@ -115,11 +115,13 @@ class Processes:
                 proc.wait()
 
 
-def gunicorn_cmd(target: str, port: int, workers: int, extra: list[str] = ()) -> list[str]:
-    # The same settings for the app and both baselines: sync workers, no access log.
-    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", "sync", "--log-level", "warning", "--graceful-timeout", "2",
-            *extra, target]
+def gunicorn_cmd(target: str, port: int, workers: int, extra: list[str] = (), *,
+                 worker_class: str = "gthread", threads: int = 4) -> list[str]:
+    # The same settings for the app and both baselines: gunicorn.conf.py (what scripts/run and
+    # production use), the worker class and threads chosen there unless told, no access log.
+    return [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+            "--log-level", "warning", "--graceful-timeout", "2", *extra, target]
 
 
 def worker_pids(master: int) -> list[int]:
@@ -170,6 +172,61 @@ def cpu_seconds(pids: list[int]) -> float:
 class RequestList:
     lines: list[tuple[str, str, str, str]]  # method, path, token, body
     once: bool = False  # each line may be sent once (a submit); the run stops when they run out
+    # Requests kept in flight meanwhile, `background_conc` at a time ({n}: a fresh number each).
+    background: list[tuple[str, str, str]] | None = None  # method, path, body
+    background_conc: int = 0
+
+
+class Background:
+    """Slow requests held in flight beside a wrk run (each thread sends its next when one ends)."""
+
+    def __init__(self, base_url: str, reqs: list[tuple[str, str, str]], conc: int):
+        import threading
+
+        self.base_url, self.reqs, self.conc = base_url, reqs, conc
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.statuses: dict[str, int] = {}
+        self.seconds: list[float] = []
+        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(conc)]
+
+    def _loop(self, i: int) -> None:
+        n = 0
+        while not self.stop.is_set():
+            method, path, body = self.reqs[n % len(self.reqs)]
+            body = body.replace("{n}", f"{i}-{n}-{secrets.token_hex(3)}")
+            n += 1
+            req = urllib.request.Request(self.base_url + path, method=method, data=body.encode(),
+                                         headers={"Content-Type": "application/json"})
+            t0 = time.monotonic()
+            try:
+                with urllib.request.urlopen(req, timeout=60) as resp:
+                    status = str(resp.status)
+            except urllib.error.HTTPError as err:
+                status = str(err.code)
+            except OSError as err:
+                status = type(err).__name__
+            with self.lock:
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+                self.seconds.append(time.monotonic() - t0)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(0.5)  # let them reach the slow upstream first
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=70)
+
+    def summary(self) -> dict:
+        with self.lock:
+            secs = sorted(self.seconds)
+        return {"in_flight": self.conc, "answered": len(secs), "statuses": dict(self.statuses),
+                "max_s": round(secs[-1], 2) if secs else None,
+                "median_s": round(secs[len(secs) // 2], 2) if secs else None}
 
 
 def write_list(path: Path, reqs: RequestList) -> None:
@@ -264,6 +321,7 @@ def bench_env(db_url: str, work: Path, wechat_base: str, appid: str, app_secret:
         "RATE_LIMIT_LOGIN_PER_MINUTE": "100000000",
         "RATE_LIMIT_VERIFY_PER_MINUTE": "100000000",
         "FLASK_APP": "server.wsgi",
+        "ACCESS_LOG": "0",  # gunicorn's access lines would be measured too
         "PYTHONPATH": str(ROOT),
         "HUEY_SQLITE_PATH": str(work / "huey.db"),
         # Messages are written for every status change; templates make the worker send them.
@@ -582,6 +640,27 @@ def p_login(ctx: Ctx) -> RequestList:
     return RequestList([("POST", "/api/v1/auth/wechat", "", j({"code": f"ok-bench-{ctx.tag}-{{seq}}"}))])
 
 
+# WeChat answering a login after this long (the slow-WeChat login path).
+SLOW_WECHAT_MS = 1000
+# Logins held on a WeChat that trickles a byte every 2 s (each ends at the WECHAT_TIMEOUT deadline).
+TRICKLING_LOGINS = 4
+
+
+def p_login_slow_wechat(ctx: Ctx) -> RequestList:
+    """Logins while WeChat takes SLOW_WECHAT_MS to answer each: how many workers one slow upstream holds."""
+    ctx.probe("POST", "/api/v1/auth/wechat")
+    return RequestList([("POST", "/api/v1/auth/wechat", "",
+                         j({"code": f"slow-{SLOW_WECHAT_MS}-bench-{ctx.tag}-{{seq}}"}))])
+
+
+def p_regions_trickling_wechat(ctx: Ctx) -> RequestList:
+    """The region cascade while TRICKLING_LOGINS logins wait on a WeChat sending a byte every 2 s."""
+    reqs = p_regions(ctx)
+    reqs.background = [("POST", "/api/v1/auth/wechat", j({"code": f"trickle-bench-{ctx.tag}-{{n}}"}))]
+    reqs.background_conc = TRICKLING_LOGINS
+    return reqs
+
+
 def p_regions(ctx: Ctx) -> RequestList:
     ctx.probe("GET", "/api/v1/regions")
     return RequestList([("GET", "/api/v1/regions", "", ""), ("GET", "/api/v1/regions?purpose=insured", "", "")])
@@ -868,6 +947,9 @@ class Path_:
 
 PATHS = [
     Path_("login", "登录 POST /auth/wechat", p_login),
+    Path_("login_slow_wechat", f"登录，微信 {SLOW_WECHAT_MS} ms 才答", p_login_slow_wechat),
+    Path_("regions_trickling_wechat", f"地区级联，同时 {TRICKLING_LOGINS} 个登录卡在逐字节的微信上",
+          p_regions_trickling_wechat, read=True),
     Path_("regions", "地区级联 GET /regions", p_regions, read=True),
     Path_("search_browse", "机构搜索：城市+等级", p_search_browse, read=True, grows=True, fast=True),
     Path_("search_kw2", "机构搜索：两字关键词全国", p_search_kw2, read=True, grows=True, fast=True),
@@ -882,6 +964,7 @@ PATHS = [
     Path_("qr", "二维码 GET /staff/counter-codes/<id>.png", p_qr, read=True),
 ]
 SEARCH_PATHS = {"search_browse", "search_kw2", "search_kw_region"}
+SLOW_UPSTREAM_PATHS = {"login_slow_wechat", "regions_trickling_wechat"}
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -902,7 +985,12 @@ def measure_path(ctx: Ctx, path: Path_, base_url: str, work: Path, concs: list[i
         list_file = work / f"{ctx.tag}.tsv"
         write_list(list_file, reqs)
         sample = sample_request(base_url, reqs.lines[-1] if reqs.once else reqs.lines[0], reqs.once)
-        m = run_wrk(base_url, list_file, reqs.once, conc, duration, core, workers)
+        if reqs.background:
+            with Background(base_url, reqs.background, reqs.background_conc) as bg:
+                m = run_wrk(base_url, list_file, reqs.once, conc, duration, core, workers)
+            m["background"] = bg.summary()
+        else:
+            m = run_wrk(base_url, list_file, reqs.once, conc, duration, core, workers)
         if reqs.once:
             m["rps"] = round(min(m["requests"], len(reqs.lines)) / m["seconds"], 1) if m["seconds"] else 0
             m["one_shot_pool"] = len(reqs.lines)
@@ -912,7 +1000,36 @@ def measure_path(ctx: Ctx, path: Path_, base_url: str, work: Path, concs: list[i
         m["sample"] = sample
         out[f"c{conc}"] = m
         log(f"  {path.name:18s} c{conc}: {m['rps']:8.1f} rps  p50 {m['p50_ms']:7.2f}  p95 {m['p95_ms']:7.2f} ms"
-            f"  errors {m['errors']} (sample {sample['status']})  peak {m['peak_worker_mb']} MB  wrk cpu {m['wrk_cpu_pct']}%")
+            f"  errors {m['errors']} (sample {sample['status']})  peak {m['peak_worker_mb']} MB  wrk cpu {m['wrk_cpu_pct']}%"
+            + (f"  background {m['background']}" if "background" in m else ""))
+    return out
+
+
+def measure_startup(log: Callable[[str], None], env: dict) -> dict:
+    """Seconds from `scripts/run` to its "Serving on" line: the first start here (may install or
+    migrate) and a warm one right after, as a person would see them."""
+    out = {}
+    for label in ("first", "warm"):
+        port = free_port()
+        run_env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "METRICS_BIND": "off"}
+        t0 = time.monotonic()
+        proc = subprocess.Popen([str(SCRIPTS / "run")], env=run_env, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True, text=True)
+        seconds = None
+        try:
+            for line in proc.stdout:
+                if line.startswith("Serving on"):
+                    seconds = round(time.monotonic() - t0, 2)
+                    break
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        out[f"{label}_s"] = seconds
+        log(f"scripts/run {label} start: {seconds} s")
     return out
 
 
@@ -937,6 +1054,10 @@ def run(opts) -> dict:
     else:
         db_url = f"sqlite:///{work / 'bench.db'}"
 
+    if opts.startup if opts.startup is not None else not opts.quick:
+        startup = measure_startup(log, dict(os.environ))
+    else:
+        startup = None
     t_start = time.monotonic()
     appid, app_secret = "wx-bench-" + secrets.token_hex(4), secrets.token_urlsafe(24)
     procs = Processes(work)
@@ -945,9 +1066,10 @@ def run(opts) -> dict:
     result = {"meta": {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "db": opts.db,
         "database": db_url.split("@")[-1] if opts.db == "postgres" else "sqlite file",
-        "workers": opts.workers, "duration_s": duration, "concurrency": concs, "cpus": cores,
+        "workers": opts.workers, "worker_class": opts.worker_class, "threads": opts.threads,
+        "duration_s": duration, "concurrency": concs, "cpus": cores,
         "wrk_core": wrk_core, "python": platform.python_version(), "quick": bool(opts.quick),
-        "machine": platform.machine(),
+        "machine": platform.machine(), "startup": startup,
     }, "sizes": [], "baselines": {}, "paths": {}}
     try:
         fake = procs.start("fake_wechat", [sys.executable, str(SCRIPTS / "bench_fake_wechat.py"),
@@ -962,9 +1084,12 @@ def run(opts) -> dict:
         log(f"schema: {result['meta']['schema']}; database {result['meta']['database']}")
 
         app_port, base_port = free_port(), free_port()
-        app_proc = procs.start("app", gunicorn_cmd("server.wsgi:app", app_port, opts.workers), env)
+        kinds = {"worker_class": opts.worker_class, "threads": opts.threads}
+        app_env = {**env, "METRICS_BIND": f"127.0.0.1:{free_port()}"}
+        app_proc = procs.start("app", gunicorn_cmd("server.wsgi:app", app_port, opts.workers, **kinds), app_env)
         base_proc = procs.start("baseline", gunicorn_cmd("bench_baseline:app", base_port, opts.workers,
-                                                         ["--pythonpath", str(SCRIPTS)]), env)
+                                                         ["--pythonpath", str(SCRIPTS)], **kinds),
+                                {**env, "METRICS_BIND": "off"})
         from server import create_app
 
         app = create_app()  # in this process: loads the data and issues tokens, same configuration
@@ -1015,6 +1140,8 @@ def run(opts) -> dict:
             for path in PATHS:
                 if only and path.name not in only:
                     continue
+                if opts.quick and not only and path.name in SLOW_UPSTREAM_PATHS:
+                    continue  # each holds requests for seconds: not for the smoke run
                 if n > 0 and not path.grows:
                     continue
                 entry = result["paths"].setdefault(path.name, {"label": path.label, "read": path.read,
@@ -1192,8 +1319,11 @@ def markdown(result: dict) -> str:
     meta = result["meta"]
     lines = [f"# Benchmark {meta['started']} ({meta['db']})", "",
              f"- database: {meta['database']}; schema: {meta.get('schema')}",
-             f"- gunicorn: {meta['workers']} sync workers; {meta['cpus']} cores; wrk pinned to core {meta['wrk_core']}",
+             f"- gunicorn: {meta['workers']} {meta.get('worker_class', 'sync')} workers"
+             f"{' × ' + str(meta.get('threads')) + ' threads' if meta.get('worker_class') == 'gthread' else ''}; {meta['cpus']} cores; wrk pinned to core {meta['wrk_core']}",
              f"- {meta['duration_s']} s per path and concurrency; Python {meta['python']}",
+             *([f"- `scripts/run` start until it serves: first {meta['startup'].get('first_s')} s, "
+                f"warm {meta['startup'].get('warm_s')} s"] if meta.get("startup") else []),
              "", "## Data sizes", "", "| size | institutions | filings | users | load s |", "|---|---:|---:|---:|---:|"]
     for s in result["sizes"]:
         lines.append(f"| {s['name']} | {s['institutions']:,} | {s['filings']:,} | {s['users']:,} | {s['load_seconds']} |")
@@ -1276,6 +1406,10 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, help="seconds per path and concurrency (default 10; quick 1)")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--startup", action=argparse.BooleanOptionalAction, default=None,
+                        help="also time a cold and a warm scripts/run start (default: on, off with --quick)")
     parser.add_argument("--paths", help="only these paths (comma list)")
     parser.add_argument("--out", default=str(ROOT / "bench_results"))
     parser.add_argument("--keep", action="store_true", help="keep the work folder (database, logs)")

@@ -1,4 +1,5 @@
-"""A fake api.weixin.qq.com on loopback for the benchmark: every js_code 'ok-<openid>' succeeds.
+"""A fake api.weixin.qq.com on loopback for the benchmark: every js_code 'ok-<openid>' succeeds;
+'slow-<ms>-<openid>' succeeds after <ms> milliseconds; 'trickle-…' sends its answer a byte every 2 s.
 
     python scripts/bench_fake_wechat.py --appid APPID --secret SECRET [--port 0]
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -28,6 +30,19 @@ def make_handler(appid: str, secret: str):
             self.end_headers()
             self.wfile.write(data)
 
+        def _trickle(self, body: dict) -> None:
+            data = json.dumps(body).encode()
+            raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+                len(data), data)
+            try:
+                for i in range(len(raw)):
+                    self.wfile.write(raw[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(2)
+            except OSError:
+                pass  # the app gave up at its deadline
+            self.close_connection = True
+
         def do_GET(self):
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -36,6 +51,12 @@ def make_handler(appid: str, secret: str):
             if query.get("appid") != appid or query.get("secret") != secret:
                 return self._send(200, {"errcode": 40125, "errmsg": "invalid appsecret"})
             code = query.get("js_code", "")
+            if code.startswith("trickle-"):
+                return self._trickle({"openid": code, "session_key": "SK-trickle"})
+            if code.startswith("slow-"):
+                _, ms, rest = code.split("-", 2)
+                time.sleep(int(ms) / 1000)
+                code = "ok-" + rest
             if not code.startswith("ok-"):
                 return self._send(200, {"errcode": 40029, "errmsg": "invalid code"})
             return self._send(200, {"openid": code[3:], "session_key": "SK-" + code[-16:]})

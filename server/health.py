@@ -40,7 +40,12 @@ def readyz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # any driver error means "not ready", never a 500 page
         db.session.rollback()
-        return jsonify(error={"code": "not_ready", "message": "数据库暂时无法连接"}), 503
+        from flask import current_app
+
+        from server.errors import ApiError
+
+        err = ApiError(503, "not_ready", "数据库暂时无法连接")
+        return jsonify(err.to_dict()), 503, {"Retry-After": str(current_app.config.get("DB_RETRY_AFTER", 5))}
     details = _warnings()
     if details:
         return jsonify(status="ready", warnings=[d["warning"] for d in details.values()], details=details)

@@ -348,7 +348,8 @@ def test_unreachable_database_answers_503_in_the_envelope_logged_once(app, caplo
             assert resp.headers["Retry-After"] == str(down.config["DB_RETRY_AFTER"])
             err = resp.json["error"]
             assert err["code"] == "unavailable" and err["message"] and err["request_id"]
-        assert client.get("/readyz").status_code == 503
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json["error"]["request_id"] and ready.headers["Retry-After"]
         lines = [r for r in caplog.records if r.name == "server.db"]
         assert len(lines) == 1 and "database unavailable" in lines[0].getMessage()
         assert lines[0].exc_info is None  # no traceback per request
