@@ -23,12 +23,21 @@ def _sqlite_url() -> str:
 
 
 def _served_url() -> str:
-    """The address scripts/run (or gunicorn.conf.py) serves on, so links work without configuration."""
-    host = os.environ.get("HOST") or "127.0.0.1"
+    """The address scripts/run (or gunicorn.conf.py) serves on, so links work without configuration:
+    HOST and PORT when set (the server's own process), else what scripts/run last served on (for
+    commands run beside it, such as `flask counter-codes create`), else the default address."""
+    host, port = os.environ.get("HOST"), os.environ.get("PORT")
+    if not (host or port):
+        try:
+            recorded = Path(os.environ.get("SERVED_URL_FILE") or INSTANCE / "served_url").read_text().strip()
+        except OSError:
+            recorded = ""
+        if recorded.startswith(("http://", "https://")):
+            return recorded
+    host = host or "127.0.0.1"
     if host in {"0.0.0.0", "::", "[::]"}:
         host = "127.0.0.1"  # all interfaces: this machine's own address is one of them
-    port = os.environ.get("PORT", "5000")
-    return f"http://{host}:{port}"
+    return f"http://{host}:{port or '5000'}"
 
 
 def _int(name: str, default: int) -> int:

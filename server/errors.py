@@ -183,7 +183,10 @@ def register_error_handlers(app) -> None:
         if not dbfaults.is_unavailable(exc):
             return _unexpected(exc)
         _rollback()
-        dbfaults.burst.failed(exc)  # one log line per outage, no traceback, no parameters
+        if dbfaults.is_conflict(exc):
+            log.warning("request gave up after repeated database conflicts: %s", dbfaults.describe(exc))
+        else:
+            dbfaults.burst.failed(exc)  # one log line per outage, no traceback, no parameters
         metrics().db_unavailable.inc()
         return respond(ApiError(503, *_HTTP_DEFAULTS[503],
                                 headers={"Retry-After": str(app.config.get("DB_RETRY_AFTER", 5))}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -316,8 +317,16 @@ def test_production_requires_an_https_public_base_url(monkeypatch):
     assert cfg.problems() == [] and cfg.PUBLIC_BASE_URL == "https://filing.example.cn"
 
 
-def test_public_base_url_defaults_to_the_served_address(monkeypatch):
+def test_public_base_url_defaults_to_the_served_address(monkeypatch, tmp_path):
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    # A command run beside scripts/run (no HOST/PORT of its own) links to where it serves.
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.setenv("SERVED_URL_FILE", str(tmp_path / "served_url"))
+    assert Config().PUBLIC_BASE_URL == "http://127.0.0.1:5000"
+    (tmp_path / "served_url").write_text("http://127.0.0.1:5107\n")
+    assert Config().PUBLIC_BASE_URL == "http://127.0.0.1:5107"
+    # The server's own process knows its address.
     monkeypatch.setenv("HOST", "127.0.0.1")
     monkeypatch.setenv("PORT", "5123")
     assert Config().PUBLIC_BASE_URL == "http://127.0.0.1:5123"
@@ -370,3 +379,53 @@ def test_bound_parameters_never_reach_error_messages(app):
                                 {"phone": "13987654321"})
         _db.session.rollback()
     assert "13987654321" not in str(err.value)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="serialization failures need PostgreSQL")
+def test_serialization_failure_reruns_the_request(app):
+    from sqlalchemy import text
+
+    cfg = TestConfig(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                     UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], WECHAT_API_BASE=app.config["WECHAT_API_BASE"],
+                     PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"])
+    racing = create_app(cfg)
+    both_read = threading.Barrier(2)
+
+    @racing.post("/_test/bump")
+    def _bump():
+        _db.session.execute(text("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"))
+        value = _db.session.execute(text("SELECT v FROM bump_counter WHERE id = 1")).scalar_one()
+        try:
+            both_read.wait(timeout=2)  # both transactions read before either writes (first try only)
+        except threading.BrokenBarrierError:
+            pass
+        _db.session.execute(text("UPDATE bump_counter SET v = :v WHERE id = 1"), {"v": value + 1})
+        return {"v": value + 1}
+
+    with racing.app_context():
+        with _db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS bump_counter"))
+            conn.execute(text("CREATE TABLE bump_counter (id int PRIMARY KEY, v int NOT NULL)"))
+            conn.execute(text("INSERT INTO bump_counter VALUES (1, 0)"))
+    answers = []
+
+    def bump():
+        answers.append(racing.test_client().post("/_test/bump"))
+
+    try:
+        threads = [threading.Thread(target=bump) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        with racing.app_context():
+            final = _db.session.execute(text("SELECT v FROM bump_counter WHERE id = 1")).scalar_one()
+            _db.session.remove()
+    finally:
+        with racing.app_context():
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS bump_counter"))
+            _db.engine.dispose()
+    # One of the two lost the race, was rolled back and run again: both answered, nothing lost.
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sorted(a.json["v"] for a in answers) == [1, 2] and final == 2
