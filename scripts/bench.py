@@ -322,6 +322,7 @@ def bench_env(db_url: str, work: Path, wechat_base: str, appid: str, app_secret:
         "RATE_LIMIT_VERIFY_PER_MINUTE": "100000000",
         "FLASK_APP": "server.wsgi",
         "ACCESS_LOG": "0",  # gunicorn's access lines would be measured too
+        "MAX_REQUESTS": "0",  # no worker recycling mid-run: the measured workers stay the same
         "PYTHONPATH": str(ROOT),
         "HUEY_SQLITE_PATH": str(work / "huey.db"),
         # Messages are written for every status change; templates make the worker send them.
