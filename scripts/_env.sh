@@ -60,3 +60,33 @@ ensure_pdftoppm() {
   command -v pdftoppm >/dev/null 2>&1 || echo "poppler-utils could not be installed" >&2
   return 0
 }
+
+# The staff console's third-party scripts (jsQR; axe-core for its tests) from the npm registry, with
+# the committed lockfile. Without npm the console still works, minus the camera scanner.
+ensure_console_assets() {
+  local dir="$ROOT/server/console"
+  local stamp="$dir/node_modules/.installed-$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not found: the staff console runs without its QR scanner" >&2
+    return 0
+  fi
+  echo "Installing the staff console's scripts (npm ci)" >&2
+  (cd "$dir" && npm ci --silent --no-audit --no-fund >&2) && touch "$stamp"
+}
+
+# Chromium for the browser tests, from the system's packages (Debian: apt-get), like wrk, with a
+# Chinese font so that the screenshots show text, not boxes.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "Installing chromium (the browser tests' browser)" >&2
+    { $sudo apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq >/dev/null 2>&1 &&
+        $sudo apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1; }; } || true
+  fi
+  command -v chromium >/dev/null 2>&1 || echo "chromium could not be installed: the browser tests will be skipped" >&2
+  return 0
+}

@@ -109,6 +109,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from server import docs, health
+    from server.console import routes as console
     from server.accounts.routes import blp as auth_blp
     from server.chat.routes import blp as chat_blp
     from server.extensions import api
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from server.institutions import pages
     from server.institutions.routes import blp as institutions_blp
     from server.notifications.routes import blp as notifications_blp
+    from server.operators.routes import blp as operators_blp
     from server.records.routes import blp as records_blp
     from server.regions.routes import blp as regions_blp
     from server.review.routes import blp as review_blp
@@ -123,8 +125,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(pages.bp)  # /q/<token>: the page a counter QR opens outside WeChat
+    app.register_blueprint(console.bp)  # /console/: the staff console (static pages on the public API)
     for blp in (auth_blp, regions_blp, filing_blp, records_blp, review_blp, chat_blp, institutions_blp,
-                notifications_blp):
+                notifications_blp, operators_blp):
         api.register_blueprint(blp)
 
 

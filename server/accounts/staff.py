@@ -17,7 +17,7 @@ from server.errors import ApiError, Problem, validation_failed
 from server.extensions import db
 from server.filing.rules import canonical_region_code
 
-ROLES = ("reviewer", "counter")
+ROLES = ("reviewer", "counter", "operator")
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
@@ -58,7 +58,7 @@ def create_staff(username: str, password: str, role: str, *, region_codes=(),
     if not username or len(username) > 64:
         raise StaffInputError("staff.username_invalid", "请填写用户名（不超过64个字符）", "username")
     if role not in ROLES:
-        raise StaffInputError("staff.role_invalid", "角色只能是 reviewer 或 counter", "role")
+        raise StaffInputError("staff.role_invalid", "角色只能是 reviewer、counter 或 operator", "role")
     check_password_strength(password)
     codes: list[str] = []
     if role == "reviewer":
@@ -72,7 +72,7 @@ def create_staff(username: str, password: str, role: str, *, region_codes=(),
             codes.append(canonical_region_code(region.code))
         if not codes:
             raise StaffInputError("staff.region_required", "审核人员需要至少一个参保地", "region_codes")
-    elif institution_id is None:
+    elif role == "counter" and institution_id is None:
         raise StaffInputError("staff.institution_required", "窗口人员需要指定所属医疗机构", "institution_id")
     if db.session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
         raise StaffInputError("staff.username_taken", "用户名已存在", "username")

@@ -259,3 +259,19 @@ def poster_png(url: str, hospital_name: str, counter_name: str | None,
     buf = io.BytesIO()
     poster.save(buf, "PNG", dpi=(POSTER_DPI, POSTER_DPI))
     return buf.getvalue()
+
+
+def poster_pdf(poster_png_bytes: bytes) -> bytes:
+    """The A4 poster as a one-page PDF, for printers that take PDF better than an image."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=A4, invariant=0)
+    pdf.setTitle("窗口二维码海报")
+    width, height = A4
+    pdf.drawImage(ImageReader(io.BytesIO(poster_png_bytes)), 0, 0, width=width, height=height)
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()

@@ -161,7 +161,7 @@ def _code_dict(code: CounterCode) -> dict:
             "token": service.token_for(code),
             "revoked": code.revoked_at is not None,
             "png": base + ".png", "svg": base + ".svg", "poster": base + "/poster.png",
-            "wxacode": base + "/wxacode.png"}
+            "poster_pdf": base + "/poster.pdf", "wxacode": base + "/wxacode.png"}
 
 
 def _counter_staff():
@@ -215,6 +215,9 @@ def _image(code_id: int, kind: str) -> Response:
         return _cached_png(images["url"])
     if kind == "svg":
         return Response(images["svg"](), mimetype="image/svg+xml")
+    if kind == "poster_pdf":
+        return Response(images[kind](), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="counter-{code.id}-poster.pdf"'})
     return Response(images[kind](), mimetype="image/png")
 
 
@@ -263,6 +266,17 @@ def counter_code_poster(code_id):
     带医院名称、窗口名称和使用说明的海报，可以直接打印张贴。
     """
     return _image(code_id, "poster")
+
+
+@blp.get("/staff/counter-codes/<int:code_id>/poster.pdf")
+@blp.doc(**binary_response("application/pdf", description="海报 PDF（A4）"))
+@staff_required("counter")
+def counter_code_poster_pdf(code_id):
+    """窗口二维码海报（PDF）
+
+    与海报图片相同的 A4 页面，便于打印。
+    """
+    return _image(code_id, "poster_pdf")
 
 
 @blp.get("/staff/counter-codes/<int:code_id>/wxacode.png")

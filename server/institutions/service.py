@@ -120,7 +120,8 @@ def code_images(code: CounterCode) -> dict:
         inst = db.session.get(Institution, code.institution_id)  # only the poster shows its name
         return qr.poster_png(url, inst.name, code.counter_name)
 
-    return {"url": url, "png": lambda: qr.qr_png(url), "svg": lambda: qr.qr_svg(url), "poster": poster}
+    return {"url": url, "png": lambda: qr.qr_png(url), "svg": lambda: qr.qr_svg(url), "poster": poster,
+            "poster_pdf": lambda: qr.poster_pdf(poster())}
 
 
 def wxacode_png(code: CounterCode) -> bytes:

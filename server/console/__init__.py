@@ -1,0 +1,1 @@
+"""The staff console: static pages that use only the public API (no rule lives here)."""

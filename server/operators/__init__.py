@@ -1,0 +1,1 @@
+"""What operators do: staff accounts, the institution directory import, dead-letter messages."""
