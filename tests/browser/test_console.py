@@ -191,7 +191,7 @@ def test_operator_manages_accounts_and_imports_the_directory(page, live_server, 
     assert "已停用" in page.locator("tbody tr", has_text="rev-new").inner_text()
 
     bad = tmp_path / "directory.csv"
-    bad.write_text("code,name,region_code,level\nH1,测试医院一,330700,三级\nH2,,999999,三级\n", encoding="utf-8")
+    bad.write_text("code,name,region_code,kind,level\nTESTH0001,测试医院一,330700,hospital,三级\nTESTH0002,,999999,hospital,三级\n", encoding="utf-8")
     page.get_by_role("link", name="机构目录导入").click()
     page.get_by_role("heading", name="导入定点医疗机构目录").wait_for()
     page.get_by_label("目录文件").set_input_files(str(bad))
