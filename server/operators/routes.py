@@ -36,7 +36,10 @@ class RetrySchema(StrictSchema):
 @blp.response(200)
 @staff_required("operator")
 def list_staff():
-    """工作人员账号列表"""
+    """工作人员账号列表
+
+    所有审核人员、医院窗口和运维账号，含停用和锁定状态；不含密码。
+    """
     return {"items": [service.staff_view(s) for s in service.list_staff()]}
 
 
@@ -45,7 +48,10 @@ def list_staff():
 @blp.response(201)
 @staff_required("operator")
 def create_staff(body):
-    """新建工作人员账号"""
+    """新建工作人员账号
+
+    审核人员需要参保地代码，医院窗口需要机构编码；密码至少12位。
+    """
     return service.staff_view(service.create(body))
 
 
@@ -53,7 +59,10 @@ def create_staff(body):
 @blp.response(200)
 @staff_required("operator")
 def deactivate(staff_id):
-    """停用账号（令牌同时失效）"""
+    """停用账号
+
+    账号立即不能使用，已登录的令牌同时失效；不能停用自己。
+    """
     return service.staff_view(service.deactivate(current_staff(), staff_id))
 
 
@@ -61,7 +70,10 @@ def deactivate(staff_id):
 @blp.response(200)
 @staff_required("operator")
 def unlock(staff_id):
-    """解除登录锁定"""
+    """解除登录锁定
+
+    多次输错密码被暂时锁定的账号，可由运维人员立即解锁。
+    """
     return service.staff_view(service.unlock(staff_id))
 
 
@@ -70,7 +82,10 @@ def unlock(staff_id):
 @blp.response(200)
 @staff_required("operator")
 def reset_password(body, staff_id):
-    """重设密码"""
+    """重设密码
+
+    为忘记密码的工作人员设置新密码，同时解除锁定。
+    """
     return service.staff_view(service.reset_password(staff_id, body["password"]))
 
 
@@ -92,7 +107,10 @@ def import_institutions():
 @blp.response(200)
 @staff_required("operator")
 def dead_letters():
-    """发送失败的订阅消息"""
+    """发送失败的订阅消息
+
+    微信拒收的消息（如模板字段不符），附原因。
+    """
     return {"items": service.dead_letters()}
 
 
@@ -101,5 +119,8 @@ def dead_letters():
 @blp.response(200)
 @staff_required("operator")
 def retry_dead_letters(body):
-    """重新发送（全部，或指定的 id）"""
+    """重新发送失败的消息
+
+    全部，或 `ids` 指定的消息重新排队发送。
+    """
     return {"queued": service.retry_dead_letters(body["ids"])}

@@ -98,12 +98,12 @@ window.Counter = (function () {
         h("button", { type: "button", class: "secondary", onclick: () => guard(async () => download(await Api.blob(c.poster_pdf || c.poster.replace(".png", ".pdf")), `counter-${c.id}-poster.pdf`)) }, "下载海报 PDF"),
         h("button", { type: "button", class: "danger", onclick: () => guard(async () => {
           if (!confirm(`停用“${c.counter_name}”的二维码？停用后扫码会提示二维码已失效。`)) return;
-          await Api.post(`/staff/counter-codes/${c.id}/revoke`); flash("已停用"); codes();
+          await Api.post(`/staff/counter-codes/${c.id}/revoke`); await codes(); flash("已停用");
         }) }, "停用")))));
     show(h("h2", {}, "窗口二维码"),
       h("form", { onsubmit: (e) => { e.preventDefault(); guard(async () => {
         await Api.post("/staff/counter-codes", { counter_name: name.value.trim() || null });
-        flash("已生成新的窗口二维码"); codes();
+        await codes(); flash("已生成新的窗口二维码");
       }); } }, h("div", { class: "row" }, field("窗口名称", name), h("button", { type: "submit" }, "生成二维码"))),
       table(["窗口", "状态", "操作"], rows));
   }

@@ -6,7 +6,7 @@ window.Operator = (function () {
   async function staff() {
     const data = await UI.load(() => Api.get("/staff/admin/staff"));
     if (!data) return;
-    const act = (path, body, done) => guard(async () => { await Api.post(path, body); flash(done); staff(); });
+    const act = (path, body, done) => guard(async () => { await Api.post(path, body); await staff(); flash(done); });
     const rows = data.items.map((s) => h("tr", {},
       h("td", {}, s.username), h("td", {}, s.display_name || "—"), h("td", {}, ROLE[s.role] || s.role),
       h("td", {}, s.role === "reviewer" ? (s.region_codes || []).join("、") : s.role === "counter" ? `机构 ${s.institution_id}` : "—"),
@@ -32,7 +32,7 @@ window.Operator = (function () {
         region_codes: f.regions.value.split(/[,，\s]+/).filter(Boolean),
         institution_code: f.institution.value.trim() || null };
       await Api.post("/staff/admin/staff", body);
-      flash(`已创建账号 ${body.username}`); staff();
+      await staff(); flash(`已创建账号 ${body.username}`);
     }); };
     show(h("h2", {}, "工作人员账号"), table(["用户名", "姓名", "角色", "负责范围", "状态", "操作"], rows),
       h("h3", {}, "新建账号"),
@@ -68,7 +68,7 @@ window.Operator = (function () {
       h("p", { class: "muted" }, "微信拒收的订阅消息（如模板字段不符）。修改模板配置后可重新发送。"),
       table(["编号", "消息", "备案", "尝试次数", "原因", "时间"], rows),
       data.items.length ? h("div", { class: "row" }, h("button", { type: "button", onclick: () => guard(async () => {
-        const r = await Api.post("/staff/admin/notifications/dead/retry", { ids: [] }); flash(`已重新排队 ${r.queued} 条`); dead();
+        const r = await Api.post("/staff/admin/notifications/dead/retry", { ids: [] }); await dead(); flash(`已重新排队 ${r.queued} 条`);
       }) }, "全部重新发送")) : null);
   }
 

@@ -39,8 +39,8 @@ window.Review = (function () {
     const decide = (action, needsReason) => guard(async () => {
       if (needsReason && !reason.value.trim()) { flash("请填写原因，申请人会看到这段话", true); reason.focus(); return; }
       await Api.post(`/staff/review/filings/${id}/${action}`, needsReason ? { reason: reason.value.trim() } : {});
-      flash({ approve: "已审核通过", return: "已退回补充材料", reject: "已审核不通过" }[action]);
       await detail(id);
+      flash({ approve: "已审核通过", return: "已退回补充材料", reject: "已审核不通过" }[action]);
     });
     const pending = f.status === "pending_review";
     show(
