@@ -390,3 +390,31 @@ def test_sweep_removes_stale_drafts_tokens_and_old_chats(client, app):
         assert _db.session.get(Filing, submitted.id) is not None
         assert _db.session.scalar(select(func.count()).select_from(AuthToken)) == 1  # the live login
         assert _db.session.scalar(select(func.count()).select_from(ChatSession)) == 1
+
+
+def test_a_counter_verification_tells_the_person_once_a_day(client, app, fake_wechat):
+    from server.accounts.staff import create_staff
+    from server.institutions.cli import seed_demo
+    from server.institutions.models import Institution
+
+    user = login(client, "u-notify")
+    _subscribe(client, user, "TPL-VERIFY")
+    with app.app_context():
+        seed_demo()
+        inst = _db.session.scalar(select(Institution).where(Institution.code == "DEMOH11000001"))
+        create_staff("xh-desk", "counter-password-1", "counter", institution_id=inst.id)
+        owner = user_by_openid("u-notify")
+        number = make_filing(owner, "other_temporary", insured="330700", visit="110000").number
+        _db.session.commit()
+        hospital = inst.name
+    desk = client.post("/api/v1/staff/auth/login", json={"username": "xh-desk", "password": "counter-password-1"})
+    headers = {"Authorization": f"Bearer {desk.json['token']}"}
+    for _ in range(2):
+        assert client.post("/api/v1/staff/verify", json={"filing_number": number}, headers=headers).status_code == 200
+    verified = [r for r in _rows(app) if r[1] == "verified"]
+    assert len(verified) == 1
+    assert _deliver(app)["sent"] == 1
+    sent = fake_wechat.calls_for(SEND)[-1]["body"]
+    assert sent["template_id"] == "TPL-VERIFY" and sent["data"]["thing1"]["value"] == fit("thing1", hospital)
+    item = next(i for i in client.get("/api/v1/messages", headers=user).json["items"] if i["kind"] == "verified")
+    assert hospital in item["body"] and "核验" in item["title"]

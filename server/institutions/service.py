@@ -270,7 +270,12 @@ def verify_filing(staff, *, voucher: str | None = None, filing_number: str | Non
               "staff_name": staff.display_name, "by": given[0],
               "checked_date": on_date.isoformat(), "result": "covered" if covered else "not_covered",
               "reason_code": answer.reason_code}
-    db.session.add(StaffAccess(staff_id=staff.id, filing_id=filing.id, action="verify", at=now_utc(),
+    at = now_utc()
+    db.session.add(StaffAccess(staff_id=staff.id, filing_id=filing.id, action="verify", at=at,
                                detail=json.dumps(detail, ensure_ascii=False)))
+    # The person hears that a hospital checked their filing (someone else's use of it shows too).
+    from server.notifications.outbox import on_verified
+
+    on_verified(filing, inst.name, at, inst.id)
     db.session.flush()
     return result
