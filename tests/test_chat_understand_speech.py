@@ -73,6 +73,12 @@ def test_abbreviations_and_brackets(text, visit):
     assert places(text)[1] == visit
 
 
+@pytest.mark.parametrize("text, province", [("退休后回湘定居", "湖南省"), ("来粤就医", "广东省"),
+                                            ("赴滇旅游突发疾病", "云南省")])
+def test_province_abbreviations_narrow_the_visit_place(text, province):
+    assert name_of(understand(text, TODAY).visit_province_code) == province
+
+
 @pytest.mark.parametrize("text", ["我在京东买的药", "去豫园玩了一天", "单位发的津贴", "沪深两市", "北京"])
 def test_abbreviation_characters_elsewhere_are_no_place(text):
     u = understand(text, TODAY)
@@ -233,3 +239,19 @@ def test_both_places_in_one_province_are_flagged():
     assert not understand("医保在成都，去北京看病", TODAY).same_province
     state = merge({}, understand("医保在福州", TODAY))
     assert understand("去厦门看病", TODAY, Context("visit", state)).same_province
+
+
+# --- robustness -----------------------------------------------------------------------------------
+
+def test_any_text_is_read_without_error():
+    """Odd characters (NUL, lone surrogates, emoji, mixed scripts) and odd lengths never raise."""
+    import random
+    chars = "医保在去到来回沪京郑州北京老家户口迁转诊急诊我妈协和（）【】……，。！？ 　０１２月日号年前天\x00\ud800😀醫鄭-～/"
+    rng = random.Random(13)
+    state: dict = {}
+    for _ in range(300):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 120)))
+        u = understand(text, date(2028, 2, 29), Context(rng.choice([None, "insured", "start_date"]), state))
+        state = merge(state, u)
+        assert u.start_date is None or isinstance(u.start_date, date)
+    assert len(normalise("长" * 5000)) == 500
