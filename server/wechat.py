@@ -316,12 +316,6 @@ class WeChatGateway:
         self._json(resp, "getwxacodeunlimit")
         raise WeChatError("unavailable")
 
-    def subscribe_send(self, access_token: str, body: dict) -> None:
-        """subscribeMessage.send: raises WeChatError with WeChat's errcode when it refuses."""
-        resp = self._call("POST", "/cgi-bin/message/subscribe/send", what="subscribe_send",
-                          params={"access_token": access_token}, json=body)
-        self._json(resp, "subscribe_send")
-
 
 def _errcode(resp: requests.Response) -> int:
     if not resp.headers.get("Content-Type", "").startswith(("application/json", "text/plain")):
