@@ -15,6 +15,7 @@ from sqlalchemy import text
 from server import create_app
 from server.config import TestConfig
 from server.extensions import db as _db
+from tests import contract
 
 POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 
@@ -60,6 +61,7 @@ def app(tmp_path_factory, fake_wechat):
         WECHAT_TEMPLATES=TEST_TEMPLATES,
     )
     app = create_app(cfg)
+    contract.install(app)  # every answer below is checked against the OpenAPI document
     with app.app_context():
         # The PostgreSQL test database is emptied first; an unreachable one fails here.
         _db.drop_all()

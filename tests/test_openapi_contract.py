@@ -3,10 +3,12 @@ authentication, bodies and headers is what the API does."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
 
+from tests import contract
 from tests.helpers_filing import make_ready_draft, png_bytes, setup_user
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -131,3 +133,34 @@ def test_upload_through_the_documented_form(client):
                        content_type="multipart/form-data")
     assert resp.status_code == 201, resp.json
     assert resp.json["document"]["doc_code"] == code and resp.json["document"]["mime"] == "image/png"
+
+
+def test_every_json_success_answer_declares_its_schema(spec):
+    for path, method, op in _operations(spec):
+        for status, resp in op["responses"].items():
+            if not status.startswith("2") or status == "204":
+                continue
+            content = resp.get("content")
+            assert content, f"{method.upper()} {path} {status}: no body declared"
+            if "application/json" in content:
+                assert content["application/json"].get("schema"), f"{method.upper()} {path} {status}"
+
+
+def test_the_suite_wide_contract_check_catches_drift(spec, client):
+    """tests/contract.py checks every answer the suite receives; here it is shown refusing a
+    body that lost a key, gained one, changed a type, or came with an undeclared status."""
+    checker = contract.ResponseContract(spec)
+    where, op = checker.operation("/api/v1/filings/<int:filing_id>", "GET")
+    headers = setup_user(client)
+    view = client.post("/api/v1/filings", json={}, headers=headers).json
+    checker.check(where, op, 200, "application/json", json.dumps(view).encode())  # as sent: fine
+    for broken in ({k: v for k, v in view.items() if k != "missing"}, {**view, "surprise": 1},
+                   {**view, "id": str(view["id"])}, {**view, "result": {"number": None}}):
+        with pytest.raises(contract.ContractViolation):
+            checker.check(where, op, 200, "application/json", json.dumps(broken).encode())
+    where, op = checker.operation("/api/v1/auth/logout", "POST")
+    with pytest.raises(contract.ContractViolation, match="does not match"):  # 200 is not declared: only errors
+        checker.check(where, op, 200, "application/json", b'{"ok": true}')
+    without_default = {**op, "responses": {"204": op["responses"]["204"]}}
+    with pytest.raises(contract.ContractViolation, match="not declared"):
+        checker.check(where, without_default, 418, "application/json", b"{}")

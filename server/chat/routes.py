@@ -5,14 +5,14 @@ from server.common.openapi import Blueprint
 
 from server.accounts.tokens import current_user, user_required
 from server.chat import service
-from server.chat.schemas import MessageSchema, SessionCreateSchema
+from server.chat.schemas import ChatSessionSchema, ChatTurnSchema, MessageSchema, SessionCreateSchema
 
 blp = Blueprint("chat", __name__, url_prefix="/api/v1/chat", description="对话式备案助手")
 
 
 @blp.post("/sessions")
 @blp.arguments(SessionCreateSchema)
-@blp.response(201)
+@blp.response(201, ChatTurnSchema, dump=False)
 @user_required
 def create_session(body):
     """开始一次对话
@@ -25,7 +25,7 @@ def create_session(body):
 
 @blp.post("/sessions/<session_id>/messages")
 @blp.arguments(MessageSchema)
-@blp.response(200)
+@blp.response(200, ChatTurnSchema, dump=False)
 @user_required
 def post_message(body, session_id):
     """发送一条消息
@@ -38,7 +38,7 @@ def post_message(body, session_id):
 
 
 @blp.get("/sessions/<session_id>")
-@blp.response(200)
+@blp.response(200, ChatSessionSchema, dump=False)
 @user_required
 def get_session(session_id):
     """对话的当前状态

@@ -39,9 +39,41 @@ class ErrorSchema(StrictSchema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
+class OneOfSchemas(fields.Field):
+    """A value that is exactly one of several shapes (e.g. the chat's replies: text, options, each
+    card). Documentation only: the views build these values themselves."""
+
+    def __init__(self, *schemas, **kwargs):
+        self.schemas = schemas
+        super().__init__(**kwargs)
+
+
+def _one_of2properties(self, field, **kwargs):
+    if isinstance(field, OneOfSchemas):
+        return {"oneOf": [self.resolve_nested_schema(s) for s in field.schemas]}
+    return {}
+
+
+_ANY_OBJECT_OR_NULL = {"type": "object", "nullable": True}
+
+
+def _null_only(self, field, ret=None, **kwargs):
+    """apispec writes a nullable nested schema as anyOf [any object or null, the schema]: any
+    object would then pass. Narrow the first branch to null itself."""
+    if ret and _ANY_OBJECT_OR_NULL in ret.get("anyOf", []):
+        ret["anyOf"] = [{"$ref": b["$ref"]} if "$ref" in b else b for b in ret["anyOf"]
+                        if b != _ANY_OBJECT_OR_NULL] + [{**_ANY_OBJECT_OR_NULL, "enum": [None]}]
+    return {}
+
+
 class Api(flask_smorest.Api):
     # flask-smorest's own error schema (integer code, status, errors) is not what the API answers.
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_one_of2properties)
+        self.ma_plugin.converter.add_attribute_function(_null_only)
 
 
 # --- request bodies --------------------------------------------------------------------------------
@@ -57,7 +89,7 @@ class Parser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
-__all__ = ["Api", "Blueprint", "ErrorSchema", "PUBLIC", "Upload", "binary_response", "header_parameter"]
+__all__ = ["Api", "Blueprint", "ErrorSchema", "OneOfSchemas", "PUBLIC", "Upload", "binary_response", "header_parameter"]
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -11,14 +11,19 @@ from server.common.openapi import PUBLIC, Blueprint, binary_response, header_par
 from marshmallow import ValidationError
 
 from server.accounts.tokens import current_staff, current_token, current_user, user_required
+from server.common.schemas import page_body
 from server.common.timeutil import now_utc
 from server.errors import ApiError, Problem, not_found, problems_from_messages, validation_failed
 from server.extensions import db
 from server.filing import consent, family, rules, service
 from server.filing.models import Filing, StaffAccess
-from server.filing.schemas import (CommitmentSignSchema, CommitmentSignUploadSchema, ConsentAcceptSchema,
-                                   DocumentUploadFormSchema, DraftCreateSchema, DraftPatchSchema,
-                                   FamilyMemberCreateSchema, FamilyMemberPatchSchema, NoticeAcceptSchema)
+from server.filing.schemas import (CommitmentSignResultSchema, CommitmentSignSchema,
+                                   CommitmentSignUploadSchema, CommitmentViewSchema, ConsentAcceptSchema,
+                                   ConsentStatusSchema, DocumentUploadFormSchema, DocumentUploadResultSchema,
+                                   DraftCreateSchema, DraftListQuerySchema, DraftPageSchema, DraftPatchSchema,
+                                   FamilyMemberCreateSchema, FamilyMemberListSchema, FamilyMemberPatchSchema,
+                                   FamilyMemberViewSchema, FilingViewSchema, MiniappPageSchema,
+                                   MiniappPagesSchema, NoticeAcceptSchema, NoticeSchema, OptionsSchema)
 
 blp = Blueprint("filing", __name__, url_prefix="/api/v1", description="备案申请（从选择到提交）")
 
@@ -28,7 +33,7 @@ MINIAPP_DIR = Path(__file__).resolve().parents[2] / "miniapp_schema"
 # --- consent ---------------------------------------------------------------------------------------
 
 @blp.get("/consent")
-@blp.response(200)
+@blp.response(200, ConsentStatusSchema, dump=False)
 @user_required
 def get_consent():
     """个人信息保护告知书
@@ -40,7 +45,7 @@ def get_consent():
 
 @blp.post("/consent")
 @blp.arguments(ConsentAcceptSchema)
-@blp.response(200)
+@blp.response(200, ConsentStatusSchema, dump=False)
 @user_required
 def post_consent(body):
     """同意个人信息保护告知书
@@ -54,7 +59,7 @@ def post_consent(body):
 # --- family members --------------------------------------------------------------------------------
 
 @blp.get("/family-members")
-@blp.response(200)
+@blp.response(200, FamilyMemberListSchema, dump=False)
 @user_required
 def list_family():
     """亲情账户：家人列表
@@ -66,7 +71,7 @@ def list_family():
 
 @blp.post("/family-members")
 @blp.arguments(FamilyMemberCreateSchema)
-@blp.response(201)
+@blp.response(201, FamilyMemberViewSchema, dump=False)
 @user_required
 def add_family(body):
     """添加家人
@@ -77,7 +82,7 @@ def add_family(body):
 
 
 @blp.get("/family-members/<int:member_id>")
-@blp.response(200)
+@blp.response(200, FamilyMemberViewSchema, dump=False)
 @user_required
 def get_family(member_id):
     """一位家人的资料
@@ -89,7 +94,7 @@ def get_family(member_id):
 
 @blp.patch("/family-members/<int:member_id>")
 @blp.arguments(FamilyMemberPatchSchema)
-@blp.response(200)
+@blp.response(200, FamilyMemberViewSchema, dump=False)
 @user_required
 def patch_family(body, member_id):
     """修改家人资料
@@ -115,7 +120,7 @@ def delete_family(member_id):
 # --- options and notices ---------------------------------------------------------------------------
 
 @blp.get("/options")
-@blp.response(200)
+@blp.response(200, OptionsSchema, dump=False)
 @blp.doc(**PUBLIC)
 def options():
     """选项表
@@ -134,7 +139,7 @@ def options():
 
 
 @blp.get("/notices/<insured_region_code>/<filing_type>")
-@blp.response(200)
+@blp.response(200, NoticeSchema, dump=False)
 @blp.doc(**PUBLIC)
 def get_notice(insured_region_code, filing_type):
     """备案告知书
@@ -150,9 +155,25 @@ def _mine(filing_id: int) -> Filing:
     return service.get_filing_for_user(current_user(), filing_id)
 
 
+@blp.get("/filings")
+@blp.arguments(DraftListQuerySchema, location="query")
+@blp.response(200, DraftPageSchema, dump=False)
+@user_required
+def list_drafts(args):
+    """我的草稿
+
+    本人和家人还没提交的备案草稿，最近建立的在前；person=self 或家人 id 时只看这个人的。
+    换了手机或丢了草稿 id 时，从这里找回继续填写（已提交的备案见 GET /records）。
+    """
+    page = service.list_drafts(current_user(), person=args["person"], page=args["page"],
+                               per_page=args["per_page"])
+    return page_body([service.draft_view(f) for f in page.items], page=page.page, per_page=page.per_page,
+                     has_more=page.has_more, total=page.total)
+
+
 @blp.post("/filings")
 @blp.arguments(DraftCreateSchema)
-@blp.response(201)
+@blp.response(201, FilingViewSchema, dump=False)
 @user_required
 def create_filing(body):
     """开始备案：创建草稿
@@ -166,7 +187,7 @@ def create_filing(body):
 
 
 @blp.get("/filings/<int:filing_id>")
-@blp.response(200)
+@blp.response(200, FilingViewSchema, dump=False)
 @user_required
 def get_filing(filing_id):
     """草稿或备案的内容
@@ -178,7 +199,7 @@ def get_filing(filing_id):
 
 @blp.patch("/filings/<int:filing_id>")
 @blp.arguments(DraftPatchSchema)
-@blp.response(200)
+@blp.response(200, FilingViewSchema, dump=False)
 @user_required
 def patch_filing(body, filing_id):
     """分步填写
@@ -192,7 +213,7 @@ def patch_filing(body, filing_id):
 
 @blp.post("/filings/<int:filing_id>/notice")
 @blp.arguments(NoticeAcceptSchema)
-@blp.response(200)
+@blp.response(200, FilingViewSchema, dump=False)
 @user_required
 def accept_notice(body, filing_id):
     """确认已阅读备案告知书
@@ -205,7 +226,7 @@ def accept_notice(body, filing_id):
 
 @blp.post("/filings/<int:filing_id>/documents")
 @blp.arguments(DocumentUploadFormSchema, location="multipart")
-@blp.response(201)
+@blp.response(201, DocumentUploadResultSchema, dump=False)
 @user_required
 def upload_document(form, filing_id):
     """上传证明材料
@@ -266,7 +287,7 @@ def delete_document(filing_id, doc_id):
 
 
 @blp.get("/filings/<int:filing_id>/commitment")
-@blp.response(200)
+@blp.response(200, CommitmentViewSchema, dump=False)
 @user_required
 def get_commitment(filing_id):
     """个人承诺书
@@ -296,7 +317,7 @@ def _signature_bytes() -> bytes:
 
 
 @blp.post("/filings/<int:filing_id>/commitment")
-@blp.response(201)
+@blp.response(201, CommitmentSignResultSchema, dump=False)
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": CommitmentSignSchema},
     "multipart/form-data": {"schema": CommitmentSignUploadSchema}}})
@@ -327,7 +348,7 @@ def get_commitment_pdf(filing_id):
 
 
 @blp.post("/filings/<int:filing_id>/submit")
-@blp.response(200)
+@blp.response(200, FilingViewSchema, dump=False)
 @blp.doc(parameters=[header_parameter(
     "Idempotency-Key", "同一个值重复提交只会得到同一条备案（网络重试时带上）")])
 @user_required
@@ -354,7 +375,7 @@ def _load_pages() -> dict[str, dict]:
 
 
 @blp.get("/miniapp/pages")
-@blp.response(200)
+@blp.response(200, MiniappPagesSchema, dump=False)
 @blp.doc(**PUBLIC)
 def miniapp_pages():
     """小程序页面与表单描述
@@ -366,7 +387,7 @@ def miniapp_pages():
 
 
 @blp.get("/miniapp/pages/<page_id>")
-@blp.response(200)
+@blp.response(200, MiniappPageSchema, dump=False)
 @blp.doc(**PUBLIC)
 def miniapp_page(page_id):
     """一个小程序页面的描述

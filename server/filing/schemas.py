@@ -3,10 +3,10 @@
 and `scripts/build_miniapp_schema.py` turns these schemas into `miniapp_schema/*.json`."""
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import INCLUDE, ValidationError, fields, validate
 
-from server.common.openapi import Upload
-from server.common.schemas import StrictSchema
+from server.common.openapi import ErrorDetailSchema, Upload
+from server.common.schemas import CNDateTime, CodeLabelSchema, ResponseSchema, StrictSchema, page_of
 from server.filing import rules
 
 REGIONS = "/api/v1/regions"
@@ -181,3 +181,195 @@ class CommitmentSignUploadSchema(StrictSchema):
     """POST /filings/<id>/commitment as multipart/form-data: the drawn signature as a PNG part."""
 
     signature = Upload(required=True, metadata={"description": "手写签名的 PNG 图片"})
+
+
+# --- answers ---------------------------------------------------------------------------------------
+# The shapes the filing endpoints send (server/filing/service.py builds them; the test suite checks
+# every body it receives against these, through the OpenAPI document).
+
+OPTIONAL = {"optional": True}
+
+
+
+class ConsentStatusSchema(ResponseSchema):
+    version = fields.String(metadata={"description": "当前版本，同意时提交它"})
+    title = fields.String()
+    text = fields.String()
+    summary = fields.String(metadata=OPTIONAL)
+    accepted = fields.Boolean(metadata={"description": "是否已同意当前版本"})
+    accepted_version = fields.String(allow_none=True)
+    accepted_at = CNDateTime(allow_none=True)
+
+
+class FamilyMemberViewSchema(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    relation = fields.String()
+    relation_label = fields.String()
+    id_number_masked = fields.String(allow_none=True)
+    phone_masked = fields.String(allow_none=True)
+    consent_confirmed_at = CNDateTime(allow_none=True)
+    created_at = CNDateTime()
+
+
+class FamilyMemberListSchema(ResponseSchema):
+    items = fields.List(fields.Nested(FamilyMemberViewSchema))
+
+
+class FilingTypeSchema(ResponseSchema):
+    code = fields.String()
+    label = fields.String()
+    group = fields.String()
+    group_label = fields.String()
+    explanation = fields.String(metadata={"description": "一句话说明，显示在选项下方"})
+    proof_documents = fields.List(fields.Nested(CodeLabelSchema), metadata={
+        "description": "证明材料（任选其一）；doc_code 取这里的 code"})
+    proof_needed = fields.Boolean()
+    commitment_can_replace = fields.Boolean(metadata={"description": "全国规定上可否用个人承诺书代替"})
+
+
+class OptionsSchema(ResponseSchema):
+    filing_types = fields.List(fields.Nested(FilingTypeSchema))
+    groups = fields.List(fields.Nested(CodeLabelSchema))
+    schemes = fields.List(fields.Nested(CodeLabelSchema))
+    relations = fields.List(fields.Nested(CodeLabelSchema))
+    statuses = fields.List(fields.Nested(CodeLabelSchema))
+    proof_modes = fields.List(fields.Nested(CodeLabelSchema))
+
+
+class NoticeSchema(ResponseSchema):
+    version = fields.String()
+    title = fields.String()
+    text = fields.String()
+    insured_region_code = fields.String()
+    filing_type = fields.String()
+
+
+class DocumentViewSchema(ResponseSchema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "proof（证明材料）或 letter（个人承诺书）"})
+    doc_code = fields.String(allow_none=True)
+    label = fields.String()
+    mime = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = CNDateTime()
+    url = fields.String(metadata={"description": "查看文件的地址"})
+
+
+class ProofOptionsSchema(ResponseSchema):
+    documents = fields.List(fields.Nested(CodeLabelSchema))
+    commitment_allowed = fields.Boolean()
+    none_needed = fields.Boolean()
+    modes = fields.List(fields.String(), metadata={"description": "proof 字段可取的值"})
+
+
+class CommitmentBriefSchema(ResponseSchema):
+    signed = fields.Boolean()
+    signed_at = CNDateTime(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    url = fields.String(allow_none=True, metadata={"description": "已签署的承诺书 PDF"})
+
+
+class ResultViewSchema(ResponseSchema):
+    number = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    message = fields.String()
+    submitted_at = CNDateTime(allow_none=True)
+    review_due_at = CNDateTime(allow_none=True)
+    records_path = fields.String()
+
+
+class FilingViewSchema(ResponseSchema):
+    """一条草稿或已提交的备案：页面（和对话）需要的全部内容，已脱敏"""
+
+    id = fields.Integer()
+    number = fields.String(allow_none=True, metadata={"description": "备案编号（签署承诺书或提交时生成）"})
+    filing_number = fields.String(allow_none=True, metadata={"description": "同 number"})
+    status = fields.String()
+    status_label = fields.String()
+    source = fields.String(allow_none=True, metadata={"description": "pages、chat 或 counter"})
+    applicant = fields.Raw(metadata={"description": "self 或家人的 id", "oneOf": [
+        {"type": "string", "enum": ["self"]}, {"type": "integer"}]})
+    person_name = fields.String(allow_none=True)
+    person_id_masked = fields.String(allow_none=True)
+    insured_region_code = fields.String(allow_none=True)
+    insured_region_name = fields.String(allow_none=True)
+    visit_region_code = fields.String(allow_none=True)
+    visit_region_name = fields.String(allow_none=True)
+    scheme = fields.String(allow_none=True)
+    scheme_label = fields.String(allow_none=True)
+    filing_type = fields.String(allow_none=True)
+    filing_type_label = fields.String(allow_none=True)
+    group = fields.String(allow_none=True)
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+    earliest_start_date = fields.Date(allow_none=True, metadata={"description": "开始日期最早可选到哪天"})
+    contact_name = fields.String(allow_none=True)
+    contact_phone_masked = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    notice_version = fields.String(allow_none=True)
+    notice_accepted = fields.Boolean()
+    notice_accepted_at = CNDateTime(allow_none=True)
+    proof = fields.String(allow_none=True, metadata={"description": "uploaded、commitment 或 none"})
+    proof_options = fields.Nested(ProofOptionsSchema, allow_none=True)
+    documents = fields.List(fields.Nested(DocumentViewSchema))
+    commitment = fields.Nested(CommitmentBriefSchema)
+    missing = fields.List(fields.String(), metadata={"description": "还缺的字段"})
+    next_step = fields.String(metadata={"description": "下一步的页面"})
+    created_at = CNDateTime()
+    submitted_at = CNDateTime(allow_none=True)
+    review_due_at = CNDateTime(allow_none=True)
+    result = fields.Nested(ResultViewSchema, allow_none=True, metadata={"description": "提交后的结果（草稿时为 null）"})
+
+
+class DocumentUploadResultSchema(ResponseSchema):
+    document = fields.Nested(DocumentViewSchema)
+    filing = fields.Nested(FilingViewSchema)
+
+
+class CommitmentStatusSchema(ResponseSchema):
+    possible = fields.Boolean(metadata={"description": "现在能否签署"})
+    reasons = fields.List(fields.Nested(ErrorDetailSchema), metadata={"description": "不能签署的原因"})
+    text = fields.String(allow_none=True, metadata={"description": "承诺书全文（签署前阅读）"})
+    template_version = fields.String()
+    signed = fields.Boolean()
+    signed_at = CNDateTime(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+
+
+class CommitmentViewSchema(CommitmentStatusSchema):
+    filing_id = fields.Integer()
+    pdf_url = fields.String()
+
+
+class CommitmentSignResultSchema(ResponseSchema):
+    commitment = fields.Nested(CommitmentStatusSchema)
+    pdf_url = fields.String()
+    sha256 = fields.String()
+    filing = fields.Nested(FilingViewSchema)
+
+
+class MiniappPageSchema(ResponseSchema):
+    """A page description (miniapp_schema/*.json); its fields' keys vary by widget."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    page_id = fields.String()
+    title = fields.String()
+
+
+class MiniappPagesSchema(ResponseSchema):
+    pages = fields.List(fields.Nested(MiniappPageSchema))
+
+
+class DraftListQuerySchema(StrictSchema):
+    person = fields.String(load_default=None, validate=validate.Length(max=12),
+                           metadata={"description": "self 或家人的 id；不填时列出全部"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+DraftPageSchema = page_of(FilingViewSchema, "DraftPageSchema")

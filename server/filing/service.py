@@ -12,9 +12,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from server.accounts.models import FamilyMember, User
 from server.common import crypto, datakeys
+from server.common.pagination import Page, fetch_page
 from server.common.storage import get_storage
 from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
                                      validate_id_number)
@@ -68,6 +70,19 @@ def get_filing_for_user(user: User, filing_id: int) -> Filing:
     if filing is None or filing.owner_id != user.id:
         raise not_found("filing", "没有找到这条备案")
     return filing
+
+
+def list_drafts(user: User, *, person: str | None = None, page: int = 1, per_page: int = 20) -> Page:
+    """The user's unsubmitted drafts (their own and their family members'), newest first, so any
+    client can resume one. `person`: 'self' or a family member id."""
+    query = select(Filing).where(Filing.owner_id == user.id, Filing.status == "draft")
+    if person == "self":
+        query = query.where(Filing.family_member_id.is_(None))
+    elif person:
+        if not person.isdigit():
+            raise validation_failed([Problem("person", "filing.person_invalid", "请选择要查看的人")])
+        query = query.where(Filing.family_member_id == int(person))
+    return fetch_page(query.order_by(Filing.created_at.desc(), Filing.id.desc()), page, per_page)
 
 
 def _require_editable(filing: Filing) -> None:

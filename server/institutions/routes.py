@@ -6,13 +6,17 @@ from server.common.openapi import PUBLIC, Blueprint, binary_response
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_staff, current_user, staff_required, user_required
-from server.common.schemas import StrictSchema
+from server.common.schemas import StrictSchema, page_body
 from server.common.storage import get_storage
 from server.errors import ApiError, validation_failed
 from server.institutions import search as directory_search
 from server.institutions import service
 from server.institutions.directory import CHRONIC_DISEASES, KINDS, LEVELS, SETTLEMENTS
+from server.filing.schemas import FilingViewSchema
 from server.institutions.models import CounterCode
+from server.institutions.schemas import (CounterCodeListSchema, CounterCodeSchema, EntrySchema,
+                                         InstitutionPageSchema, InstitutionSchema, SettlementStatusSchema,
+                                         VerifyResultSchema)
 from server.institutions.qr import qr_png_cached, qr_png_etag
 from server.institutions.search import SearchInputError, to_dict
 
@@ -57,7 +61,7 @@ def _input_error(exc: SearchInputError) -> ApiError:
 
 @blp.get("/institutions")
 @blp.arguments(SearchArgs, location="query")
-@blp.response(200)
+@blp.response(200, InstitutionPageSchema, dump=False)
 @blp.doc(**PUBLIC)
 def search_institutions(args):
     """定点医药机构查询
@@ -69,12 +73,13 @@ def search_institutions(args):
         page = directory_search.search(**args)
     except SearchInputError as exc:
         raise _input_error(exc) from None
-    return {"items": [to_dict(i) for i in page.items], "page": page.page,
-            "per_page": page.per_page, "has_more": page.has_more}
+    # No total: counting every match costs as much as the search itself.
+    return page_body([to_dict(i) for i in page.items], page=page.page, per_page=page.per_page,
+                     has_more=page.has_more, total=None)
 
 
 @blp.get("/institutions/<code>")
-@blp.response(200)
+@blp.response(200, InstitutionSchema, dump=False)
 @blp.doc(**PUBLIC)
 def institution_detail(code):
     """一家定点医药机构
@@ -86,7 +91,7 @@ def institution_detail(code):
 
 @blp.get("/settlement-status")
 @blp.arguments(RegionArg, location="query")
-@blp.response(200)
+@blp.response(200, SettlementStatusSchema, dump=False)
 @blp.doc(**PUBLIC)
 def settlement_status_query(args):
     """开通情况查询
@@ -97,7 +102,7 @@ def settlement_status_query(args):
 
 
 @blp.get("/regions/<code>/settlement")
-@blp.response(200)
+@blp.response(200, SettlementStatusSchema, dump=False)
 @blp.doc(**PUBLIC)
 def region_settlement(code):
     """统筹区的开通情况
@@ -128,7 +133,7 @@ def _entry_dict(info: service.EntryInfo) -> dict:
 
 
 @blp.get("/entry/<token>")
-@blp.response(200)
+@blp.response(200, EntrySchema, dump=False)
 @blp.doc(**PUBLIC)
 def entry(token):
     """扫窗口二维码进入
@@ -140,7 +145,7 @@ def entry(token):
 
 @blp.post("/entry/<token>/filings")
 @blp.arguments(EntryFilingIn)
-@blp.response(201)
+@blp.response(201, FilingViewSchema, dump=False)
 @user_required
 def entry_start_filing(body, token):
     """从窗口二维码开始备案
@@ -173,7 +178,7 @@ def _counter_staff():
 
 @blp.post("/staff/counter-codes")
 @blp.arguments(CounterCodeIn)
-@blp.response(201)
+@blp.response(201, CounterCodeSchema, dump=False)
 @staff_required("counter")
 def create_counter_code(body):
     """生成窗口二维码
@@ -189,7 +194,7 @@ def create_counter_code(body):
 
 
 @blp.get("/staff/counter-codes")
-@blp.response(200)
+@blp.response(200, CounterCodeListSchema, dump=False)
 @staff_required("counter")
 def list_counter_codes():
     """本机构的窗口二维码
@@ -291,7 +296,7 @@ def counter_code_wxacode(code_id):
 
 
 @blp.post("/staff/counter-codes/<int:code_id>/revoke")
-@blp.response(200)
+@blp.response(200, CounterCodeSchema, dump=False)
 @staff_required("counter")
 def revoke_counter_code(code_id):
     """停用窗口二维码
@@ -304,7 +309,7 @@ def revoke_counter_code(code_id):
 
 @blp.post("/staff/verify")
 @blp.arguments(VerifyIn)
-@blp.response(200)
+@blp.response(200, VerifyResultSchema, dump=False)
 @staff_required("counter")
 def verify(body):
     """窗口核验备案

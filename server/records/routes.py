@@ -6,11 +6,12 @@ from server.common.openapi import Blueprint, Upload, binary_response
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_user, user_required
-from server.common.schemas import StrictSchema
+from server.common.schemas import StrictSchema, page_body
 from server.common.storage import get_storage
 from server.errors import ApiError
 from server.institutions.qr import qr_png_cached
 from server.records import service
+from server.records.schemas import RecordDetailSchema, RecordPageSchema, VoucherSchema
 from server.records.voucher import make_voucher
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="备案记录与进度")
@@ -48,7 +49,7 @@ def _detail(filing):
 
 @blp.get("/records")
 @blp.arguments(RecordQuerySchema, location="query")
-@blp.response(200)
+@blp.response(200, RecordPageSchema, dump=False)
 @user_required
 def list_records(args):
     """备案记录
@@ -57,12 +58,12 @@ def list_records(args):
     """
     page = service.list_records(current_user(), person=args["person"], page=args["page"],
                                 per_page=args["per_page"])
-    return {"items": [service.summary(f) for f in page.items], "total": page.total,
-            "page": page.page, "per_page": page.per_page}
+    return page_body([service.summary(f) for f in page.items], page=page.page, per_page=page.per_page,
+                     has_more=page.page * page.per_page < page.total, total=page.total)
 
 
 @blp.get("/records/<int:filing_id>")
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @user_required
 def get_record(filing_id):
     """备案详情
@@ -94,7 +95,7 @@ def get_document(filing_id, doc_id):
 
 
 @blp.post("/filings/<int:filing_id>/cancel")
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @user_required
 def cancel(filing_id):
     """撤销备案
@@ -105,7 +106,7 @@ def cancel(filing_id):
 
 
 @blp.post("/filings/<int:filing_id>/withdraw")
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @user_required
 def withdraw(filing_id):
     """撤回待审核的申请
@@ -117,7 +118,7 @@ def withdraw(filing_id):
 
 @blp.post("/filings/<int:filing_id>/extend")
 @blp.arguments(ExtendSchema)
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @user_required
 def extend(body, filing_id):
     """临时外出备案延期
@@ -129,7 +130,7 @@ def extend(body, filing_id):
 
 @blp.post("/filings/<int:filing_id>/change-visit-place")
 @blp.arguments(ChangeVisitPlaceSchema)
-@blp.response(201)
+@blp.response(201, RecordDetailSchema, dump=False)
 @user_required
 def change_visit_place(body, filing_id):
     """变更就医地
@@ -143,7 +144,7 @@ def change_visit_place(body, filing_id):
 
 @blp.post("/filings/<int:filing_id>/contact")
 @blp.arguments(ContactSchema)
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @user_required
 def update_contact(body, filing_id):
     """修改联系电话和地址
@@ -155,7 +156,7 @@ def update_contact(body, filing_id):
 
 @blp.post("/filings/<int:filing_id>/owed-proof")
 @blp.arguments(OwedProofSchema, location="multipart")
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @user_required
 def owed_proof(form, filing_id):
     """补交证明材料
@@ -176,7 +177,7 @@ def _voucher_filing(filing_id):
 
 
 @blp.get("/filings/<int:filing_id>/voucher")
-@blp.response(200)
+@blp.response(200, VoucherSchema, dump=False)
 @user_required
 def voucher(filing_id):
     """备案凭证
@@ -185,7 +186,7 @@ def voucher(filing_id):
     """
     filing = _voucher_filing(filing_id)
     token = make_voucher(filing)
-    return {"token": token, "filing_id": filing.id, "number": filing.number,
+    return {"voucher": token, "token": token, "filing_id": filing.id, "number": filing.number,
             "qr_url": f"/api/v1/filings/{filing.id}/voucher.png", "summary": service.summary(filing)}
 
 

@@ -305,6 +305,8 @@ def detail(filing: Filing, today: date | None = None, *, known: dict | None = No
         "origin_institution": _origin_institution(filing),
         "decided_at": iso_cn(filing.decided_at),
         "approved_on": filing.approved_on.isoformat() if filing.approved_on else None,
+        "return_reason": filing.reject_reason if filing.status == "returned" else None,
+        # Deprecated for a return (return_reason names it); kept for clients that read it.
         "reject_reason": filing.reject_reason if filing.status in ("rejected", "returned") else None,
         "review_due_at": iso_cn(filing.review_due_at) if pending else None,
         "review_due_message": f"预计{_fmt(due_day)}前完成审核" if due_day else None,

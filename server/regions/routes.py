@@ -8,7 +8,7 @@ from flask import Response, request
 from server.common.openapi import PUBLIC, Blueprint
 from marshmallow import fields, validate
 
-from server.common.schemas import StrictSchema
+from server.common.schemas import ResponseSchema, StrictSchema
 from server.errors import ApiError
 from server.regions.catalogue import get_catalogue
 from server.regions.policy import policy_for
@@ -16,7 +16,7 @@ from server.regions.policy import policy_for
 blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions", description="参保地与就医地")
 
 
-class RegionSchema(StrictSchema):
+class RegionSchema(ResponseSchema):
     code = fields.String()
     name = fields.String()
     short_name = fields.String()
@@ -35,10 +35,10 @@ class RegionQuerySchema(StrictSchema):
     purpose = fields.String(load_default="visit", validate=validate.OneOf(["insured", "visit"]))
 
 
-class PolicySchema(StrictSchema):
+class PolicySchema(ResponseSchema):
     region_code = fields.String()
     allow_same_province = fields.Boolean()
-    commitment_types = fields.Method("_types")
+    commitment_types = fields.Method("_types", metadata={"type": "array", "items": {"type": "string"}})
     max_backdate_days = fields.Integer()
     temporary_validity_months = fields.Integer()
     long_term_lock_months = fields.Integer()
@@ -51,14 +51,22 @@ class PolicySchema(StrictSchema):
 
 
 class RegionDetailSchema(RegionSchema):
-    province_name = fields.String()
+    province_name = fields.String(allow_none=True)
     counties = fields.List(fields.String())
-    policy = fields.Nested(PolicySchema)
+    policy = fields.Nested(PolicySchema, allow_none=True, metadata={"description": "统筹区的备案政策（省级地区为 null）"})
+
+
+class RegionListSchema(ResponseSchema):
+    provinces = fields.List(fields.Nested(ProvinceSchema), metadata={
+        "optional": True, "description": "不带 q 时：省→统筹区级联"})
+    items = fields.List(fields.Nested(RegionSchema), metadata={
+        "optional": True, "description": "带 q 时：搜索结果"})
 
 
 @blp.get("")
 @blp.arguments(RegionQuerySchema, location="query")
-@blp.response(200)
+@blp.response(200, RegionListSchema, dump=False)
+@blp.alt_response(304, description="级联数据没有变化（If-None-Match）")
 @blp.doc(**PUBLIC)
 def list_regions(args):
     """省→市级联；带 q 时搜索地区
@@ -95,9 +103,8 @@ def _cascade(insured: bool) -> tuple[bytes, str]:
 
 
 @blp.get("/<code>")
-@blp.response(200)
+@blp.response(200, RegionDetailSchema, dump=False)
 @blp.doc(**PUBLIC)
-@blp.doc(responses={"200": {"description": "地区详情", "content": {"application/json": {"schema": RegionDetailSchema}}}})
 def get_region(code):
     """地区详情与当地政策
 

@@ -9,10 +9,12 @@ from marshmallow import fields, validate
 from server.accounts import staff as staff_service
 from server.accounts.tokens import current_staff, current_token, revoke_current, staff_required
 from server.common.kv import hit_rate_limit
-from server.common.schemas import CNDateTime, StrictSchema
+from server.common.schemas import CNDateTime, StrictSchema, page_body
 from server.common.timeutil import iso_cn, now_utc
 from server.records import service as records
+from server.records.schemas import RecordDetailSchema
 from server.review import service
+from server.review.schemas import QueuePageSchema, ReviewDetailSchema
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="工作人员登录与审核")
 
@@ -96,7 +98,7 @@ def _queue_item(filing, now):
 
 @blp.get("/review/queue")
 @blp.arguments(QueueQuerySchema, location="query")
-@blp.response(200)
+@blp.response(200, QueuePageSchema, dump=False)
 @staff_required("reviewer")
 def review_queue(args):
     """待审核队列
@@ -105,12 +107,12 @@ def review_queue(args):
     """
     page = service.review_queue(current_staff(), args["page"], args["per_page"])
     now = now_utc()
-    return {"items": [_queue_item(f, now) for f in page.items], "total": page.total,
-            "page": page.page, "per_page": page.per_page}
+    return page_body([_queue_item(f, now) for f in page.items], page=page.page, per_page=page.per_page,
+                     has_more=page.page * page.per_page < page.total, total=page.total)
 
 
 @blp.get("/review/filings/<int:filing_id>")
-@blp.response(200)
+@blp.response(200, ReviewDetailSchema, dump=False)
 @staff_required("reviewer")
 def review_filing(filing_id):
     """审核详情
@@ -126,7 +128,7 @@ def review_filing(filing_id):
 
 @blp.post("/review/filings/<int:filing_id>/approve")
 @blp.arguments(ReasonSchema)
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @staff_required("reviewer")
 def approve(body, filing_id):
     """审核通过
@@ -139,7 +141,7 @@ def approve(body, filing_id):
 
 @blp.post("/review/filings/<int:filing_id>/reject")
 @blp.arguments(ReasonSchema)
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @staff_required("reviewer")
 def reject(body, filing_id):
     """审核不通过
@@ -152,7 +154,7 @@ def reject(body, filing_id):
 
 @blp.post("/review/filings/<int:filing_id>/return")
 @blp.arguments(ReasonSchema)
-@blp.response(200)
+@blp.response(200, RecordDetailSchema, dump=False)
 @staff_required("reviewer")
 def return_for_material(body, filing_id):
     """退回补充材料
