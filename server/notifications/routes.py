@@ -1,12 +1,14 @@
 """订阅消息与站内消息."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_user, user_required
-from server.common.schemas import StrictSchema
+from server.common.openapi import Blueprint
+from server.common.schemas import StrictSchema, page_body
 from server.notifications import service
+from server.notifications.schemas import (MarkedSchema, MessagePageSchema, MessageSchema, SubscriptionsRecordedSchema,
+                                          SubscriptionsSchema)
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="消息通知")
 
@@ -25,13 +27,12 @@ class MessageQuerySchema(StrictSchema):
 
 
 @blp.get("/me/subscriptions")
-@blp.response(200)
+@blp.response(200, SubscriptionsSchema, dump=False)
 @user_required
 def get_subscriptions():
     """订阅消息：可订阅的模板和本人的订阅情况
 
-    `templates` 是调用 wx.requestSubscribeMessage 时传入的模板 id；`subscriptions` 是本人每个模板
-    剩余可收的次数（长期订阅为 null）。
+    templates 里的 template_id 传给 wx.requestSubscribeMessage；subscriptions 是本人每个模板的订阅情况。
     """
     from sqlalchemy import select
 
@@ -44,13 +45,12 @@ def get_subscriptions():
 
 @blp.post("/me/subscriptions")
 @blp.arguments(SubscriptionAnswersSchema)
-@blp.response(200)
+@blp.response(200, SubscriptionsRecordedSchema, dump=False)
 @user_required
 def post_subscriptions(body):
     """记录订阅结果
 
-    小程序调用 wx.requestSubscribeMessage 后把微信的结果原样发来：每次 accept 可收一条消息（长期订阅
-    的模板一直可收），reject、ban、filter 则不再发送微信消息，只在站内消息中显示。
+    小程序调用 wx.requestSubscribeMessage 后把结果（模板 id → accept / reject / ban / filter）发来。
     """
     subs = service.record_answers(current_user(), body["results"])
     return {"subscriptions": [service.subscription_view(s) for s in subs]}
@@ -58,37 +58,38 @@ def post_subscriptions(body):
 
 @blp.get("/messages")
 @blp.arguments(MessageQuerySchema, location="query")
-@blp.response(200)
+@blp.response(200, MessagePageSchema, dump=False)
 @user_required
 def list_messages(args):
     """站内消息
 
-    审核结果、补交材料和到期提醒、窗口核验、撤销和变更等，最新的在前；`unread` 是未读条数。
-    微信消息发不出时，这里是唯一的提醒。
+    审核结果、补交材料和到期提醒等，最新的在前；unread=true 时只看未读的。
     """
     page = service.list_messages(current_user(), page=args["page"], per_page=args["per_page"],
                                  unread_only=args["unread"])
-    return {"items": [service.message_view(n) for n in page.items], "total": page.total,
-            "unread": page.unread, "page": page.page, "per_page": page.per_page}
+    body = page_body([service.message_view(n) for n in page.items], page=page.page,
+                     per_page=page.per_page, has_more=page.page * page.per_page < page.total,
+                     total=page.total)
+    return {**body, "unread": page.unread}
 
 
 @blp.post("/messages/<int:message_id>/read")
-@blp.response(200)
+@blp.response(200, MessageSchema, dump=False)
 @user_required
 def read_message(message_id):
     """标记一条消息为已读
 
-    只能标记本人的消息。
+    返回这条消息。
     """
     return service.message_view(service.mark_read(current_user(), message_id))
 
 
 @blp.post("/messages/read-all")
-@blp.response(200)
+@blp.response(200, MarkedSchema, dump=False)
 @user_required
 def read_all():
     """全部标记为已读
 
-    返回标记的条数。
+    返回标记了几条。
     """
     return {"marked": service.mark_all_read(current_user())}
