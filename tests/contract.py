@@ -80,7 +80,8 @@ class ResponseContract:
         errors = sorted(self._validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             lines = [f"  at /{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in errors[:8]]
-            raise ContractViolation(f"{where} {status}: the body does not match its schema\n" + "\n".join(lines))
+            raise ContractViolation(f"{where} {status}: the body does not match its schema (declare a new key "
+                                    f"in the answering module's schemas.py)\n" + "\n".join(lines))
 
 
 def install(app) -> ResponseContract:

@@ -273,6 +273,8 @@ class CommitmentBriefSchema(ResponseSchema):
 
 class ResultViewSchema(ResponseSchema):
     number = fields.String(allow_none=True)
+    number_display = fields.String(allow_none=True, metadata={"description": "分组显示的备案编号"})
+    proof_due_date = fields.Date(allow_none=True, metadata={"description": "承诺补交证明材料的截止日期"})
     status = fields.String()
     status_label = fields.String()
     message = fields.String()

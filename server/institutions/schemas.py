@@ -91,19 +91,25 @@ class CounterCodeListSchema(ResponseSchema):
 
 
 class VerifyResultSchema(ResponseSchema):
+    """The filing's facts are left out when it belongs to another place (reason_code
+    verify.other_region): the counter learns only that it does not cover here."""
+
     filing_number = fields.String(allow_none=True)
-    person_name = fields.String(allow_none=True, metadata={"description": "已脱敏"})
-    person_id = fields.String(allow_none=True, metadata={"description": "已脱敏"})
-    insured_region_code = fields.String(allow_none=True)
-    insured_region_name = fields.String(allow_none=True)
-    visit_region_code = fields.String(allow_none=True)
-    visit_region_name = fields.String(allow_none=True)
-    filing_type = fields.String(allow_none=True)
-    filing_type_label = fields.String(allow_none=True)
-    start_date = fields.Date(allow_none=True)
-    end_date = fields.Date(allow_none=True)
-    status = fields.String()
-    status_label = fields.String()
+    filing_number_display = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True, metadata={"optional": True, "description": "已脱敏"})
+    person_id = fields.String(allow_none=True, metadata={"optional": True, "description": "已脱敏"})
+    insured_region_code = fields.String(allow_none=True, metadata={"optional": True})
+    insured_region_name = fields.String(allow_none=True, metadata={"optional": True})
+    visit_region_code = fields.String(allow_none=True, metadata={"optional": True})
+    visit_region_name = fields.String(allow_none=True, metadata={"optional": True})
+    filing_type = fields.String(allow_none=True, metadata={"optional": True})
+    filing_type_label = fields.String(allow_none=True, metadata={"optional": True})
+    start_date = fields.Date(allow_none=True, metadata={"optional": True})
+    end_date = fields.Date(allow_none=True, metadata={"optional": True})
+    status = fields.String(metadata={"optional": True})
+    status_label = fields.String(metadata={"optional": True})
     checked_date = fields.Date(metadata={"description": "按哪天核验（入院日期，默认今天）"})
     covers = fields.Boolean(metadata={"description": "这一天是否在有效备案范围内"})
+    reason_code = fields.String(allow_none=True, metadata={"description": "不能结算时的原因代码"})
+    reason = fields.String(allow_none=True)
     message = fields.String()

@@ -7,7 +7,7 @@ from server.accounts.tokens import current_user, user_required
 from server.common.openapi import Blueprint
 from server.common.schemas import StrictSchema, page_body
 from server.notifications import service
-from server.notifications.schemas import (MarkedSchema, MessagePageSchema, MessageSchema, SubscriptionsRecordedSchema,
+from server.notifications.schemas import (MarkedSchema, MessagePageSchema, NotificationSchema, SubscriptionsRecordedSchema,
                                           SubscriptionsSchema)
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="消息通知")
@@ -74,7 +74,7 @@ def list_messages(args):
 
 
 @blp.post("/messages/<int:message_id>/read")
-@blp.response(200, MessageSchema, dump=False)
+@blp.response(200, NotificationSchema, dump=False)
 @user_required
 def read_message(message_id):
     """标记一条消息为已读

@@ -29,7 +29,7 @@ class SubscriptionsRecordedSchema(ResponseSchema):
     subscriptions = fields.List(fields.Nested(SubscriptionSchema))
 
 
-class MessageSchema(ResponseSchema):
+class NotificationSchema(ResponseSchema):
     id = fields.Integer()
     kind = fields.String()
     title = fields.String()
@@ -42,7 +42,7 @@ class MessageSchema(ResponseSchema):
 
 
 class MessagePageSchema(PageSchema):
-    items = fields.List(fields.Nested(MessageSchema))
+    items = fields.List(fields.Nested(NotificationSchema))
     unread = fields.Integer(metadata={"description": "未读条数"})
 
 

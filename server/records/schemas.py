@@ -12,6 +12,7 @@ OPTIONAL = {"optional": True}
 class RecordSummarySchema(ResponseSchema):
     id = fields.Integer()
     number = fields.String(allow_none=True, metadata={"description": "备案编号"})
+    number_display = fields.String(allow_none=True, metadata={"description": "分组显示的备案编号（如 YD 6H9T FHE5 PWW）"})
     person_name = fields.String(allow_none=True)
     family_member_id = fields.Integer(allow_none=True, metadata={"description": "为家人备案时是家人的 id"})
     is_self = fields.Boolean()
@@ -76,6 +77,12 @@ class CancelStateSchema(ResponseSchema):
     message = fields.String(allow_none=True)
 
 
+class OriginInstitutionSchema(ResponseSchema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
 class RecordDetailSchema(RecordSummarySchema):
     person_id_masked = fields.String(allow_none=True)
     relation = fields.String(allow_none=True)
@@ -96,6 +103,10 @@ class RecordDetailSchema(RecordSummarySchema):
     review_due_at = CNDateTime(allow_none=True)
     review_due_message = fields.String(allow_none=True)
     superseded_by_id = fields.Integer(allow_none=True, metadata={"description": "变更后的新备案"})
+    change_pending_filing_id = fields.Integer(allow_none=True, metadata={
+        "description": "正在审核中的变更申请（新备案）的 id"})
+    origin_institution = fields.Nested(OriginInstitutionSchema, allow_none=True, metadata={
+        "description": "从哪家医院的窗口二维码开始的（只记来源，不限制就医机构）"})
     replaces_id = fields.Integer(allow_none=True, metadata={"description": "变更前的原备案"})
     documents = fields.List(fields.Nested(RecordDocumentSchema))
     letter = fields.Nested(RecordDocumentSchema, allow_none=True, metadata={"description": "个人承诺书"})
