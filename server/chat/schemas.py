@@ -48,6 +48,8 @@ class OptionSchema(LabelValueSchema):
 class TextReplySchema(ResponseSchema):
     type = _kind("text")
     text = fields.String()
+    source_url = fields.String(allow_none=True, metadata={
+        "optional": True, "description": "回答问题时，答案出处的网址"})
 
 
 class OptionsReplySchema(ResponseSchema):
