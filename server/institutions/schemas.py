@@ -83,6 +83,7 @@ class CounterCodeSchema(ResponseSchema):
     png = fields.String()
     svg = fields.String()
     poster = fields.String()
+    poster_pdf = fields.String()
     wxacode = fields.String()
 
 

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from server.accounts.tokens import current_staff, staff_required
+from server.common.openapi import Blueprint
 from server.common.schemas import StrictSchema
 from server.errors import Problem, validation_failed
 from server.operators import service
+from server.operators.schemas import (DeadLetterListSchema, ImportFileSchema, ImportResultSchema, QueuedSchema,
+                                      StaffAccountListSchema, StaffAccountSchema)
 
 blp = Blueprint("operators", __name__, url_prefix="/api/v1/staff/admin", description="运维管理")
 
@@ -33,7 +35,7 @@ class RetrySchema(StrictSchema):
 
 
 @blp.get("/staff")
-@blp.response(200)
+@blp.response(200, StaffAccountListSchema, dump=False)
 @staff_required("operator")
 def list_staff():
     """工作人员账号列表
@@ -45,7 +47,7 @@ def list_staff():
 
 @blp.post("/staff")
 @blp.arguments(StaffCreateSchema)
-@blp.response(201)
+@blp.response(201, StaffAccountSchema, dump=False)
 @staff_required("operator")
 def create_staff(body):
     """新建工作人员账号
@@ -56,7 +58,7 @@ def create_staff(body):
 
 
 @blp.post("/staff/<int:staff_id>/deactivate")
-@blp.response(200)
+@blp.response(200, StaffAccountSchema, dump=False)
 @staff_required("operator")
 def deactivate(staff_id):
     """停用账号
@@ -67,7 +69,7 @@ def deactivate(staff_id):
 
 
 @blp.post("/staff/<int:staff_id>/unlock")
-@blp.response(200)
+@blp.response(200, StaffAccountSchema, dump=False)
 @staff_required("operator")
 def unlock(staff_id):
     """解除登录锁定
@@ -79,7 +81,7 @@ def unlock(staff_id):
 
 @blp.post("/staff/<int:staff_id>/password")
 @blp.arguments(PasswordSchema)
-@blp.response(200)
+@blp.response(200, StaffAccountSchema, dump=False)
 @staff_required("operator")
 def reset_password(body, staff_id):
     """重设密码
@@ -90,7 +92,8 @@ def reset_password(body, staff_id):
 
 
 @blp.post("/institutions/import")
-@blp.response(200)
+@blp.response(200, ImportResultSchema, dump=False)
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": ImportFileSchema}}})
 @staff_required("operator")
 def import_institutions():
     """导入定点医疗机构目录（CSV 或 JSON，multipart 的 file 部分）
@@ -104,7 +107,7 @@ def import_institutions():
 
 
 @blp.get("/notifications/dead")
-@blp.response(200)
+@blp.response(200, DeadLetterListSchema, dump=False)
 @staff_required("operator")
 def dead_letters():
     """发送失败的订阅消息
@@ -116,7 +119,7 @@ def dead_letters():
 
 @blp.post("/notifications/dead/retry")
 @blp.arguments(RetrySchema)
-@blp.response(200)
+@blp.response(200, QueuedSchema, dump=False)
 @staff_required("operator")
 def retry_dead_letters(body):
     """重新发送失败的消息
