@@ -193,3 +193,27 @@ def test_adding_a_family_member_asks_agreement_name_relation_then_id_number():
     assert absorbed.command == "add_member"
     assert absorbed.member == {"name": "刘建国", "relation": "spouse", "id_number": "110105194506010232"}
     assert "110105194506010232" not in str(state) + str(replies)
+
+
+def test_typed_labels_and_variants_are_read_as_the_offered_option():
+    offered = [["本人", "applicant:self"], ["添加其他家人", "applicant:add"]]
+    for typed in ("本人", "给我自己办", "我自己", "就我自己吧"):
+        assert dialog.typed_choice(typed, offered) == "applicant:self", typed
+    assert dialog.typed_choice("我自己，医保在九江", offered) is None  # says more than the option
+    types = [["其他临时外出就医人员", "type:other_temporary"], ["异地转诊就医人员", "type:referral"]]
+    assert dialog.typed_choice("其他临时外出就医", types) == "type:other_temporary"
+    assert dialog.typed_choice("确认无误", [["确认无误", "confirm"]]) == "confirm"
+    assert dialog.typed_choice("提交", [["提交备案", "submit"], ["再看看", "change_menu"]]) == "submit"
+    assert dialog.typed_choice("看过了", [["本人已仔细阅读备案告知书", "notice:accept"]]) == "notice:accept"
+    # a date option is never taken by its label: the date is read against the message's own day
+    assert dialog.typed_choice("明天", [["明天", "start:2026-12-02"]]) is None
+
+
+def test_contact_name_corrections():
+    assert dialog.contact_name_in("联系人改成徐慧", None, "张三") == "徐慧"
+    assert dialog.contact_name_in("联系人不对，是徐慧", "confirm", "张三") == "徐慧"
+    assert dialog.contact_name_in("联系人写我老婆徐慧", None, "张三") == "徐慧"
+    assert dialog.contact_name_in("就写我", "contact_name", "张三") == "张三"
+    assert dialog.contact_name_in("联系人还是就写我吧", "confirm", "张三") == "张三"
+    assert dialog.contact_name_in("医保在九江", "contact_name", "张三") is None
+    assert dialog.contact_name_in("徐慧", "scheme", "张三") is None  # not asked, no cue

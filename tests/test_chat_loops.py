@@ -195,3 +195,18 @@ def test_an_item_changed_on_the_summary_is_asked_and_written(client, db):
     body = say(client, headers, sid, "南京")
     assert body["draft"]["visit_region_name"] == "南京市" and summary_values(body)["就医地"] == "江苏省南京市"
     assert db.session.get(Filing, body["filing_id"]).visit_region_code == "320100"
+
+
+def test_the_session_keeps_only_its_bookkeeping(client, db):
+    """The values live in the filing; the session holds what was asked and offered."""
+    from server.chat.models import ChatSession
+    from server.chat.state import SLOT_FIELDS
+
+    headers = setup_user(client, "openid-bookkeeping")
+    sid = start(client, headers)
+    body = to_summary(client, headers, sid)
+    state = db.session.get(ChatSession, sid).state
+    assert not set(SLOT_FIELDS) & set(state) and state["held"] == {}
+    assert state["asked"] == "confirm" and ["确认无误", "confirm"] in state["offered"]
+    assert "13912345678" not in str(state) and "139****5678" not in str(state)
+    assert body["draft"]["contact_phone"] == "139****5678"
