@@ -1,8 +1,8 @@
 """Use cases of the chat assistant: start a session, handle one message, load a session.
 
-The state lives in the database (ChatSession.state), so any app server can take the next turn.
-Values go to the draft filing through the filing service, which owns the rules; its Problems come
-back into the dialog as plain follow-up questions. Typed ID and phone numbers are masked before a
+The session's bookkeeping lives in the database (ChatSession.state), so any app server can take the
+next turn; the values live in the draft filing (`drafting`), written through the filing service,
+which owns the rules; its Problems come back into the dialog as plain follow-up questions. Typed ID and phone numbers are masked before a
 message is stored; the real phone goes only into the filing.
 """
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime
-from typing import Any
 
 from server.accounts.models import User
-from server.chat import dialog
+from server.chat import dialog, drafting
 from server.chat.models import ChatMessage, ChatSession
-from server.chat.state import SLOT_FIELDS, DialogState
+from server.chat.state import DialogState
 from server.chat.understand import Context, understand
 from server.common.idnumbers import mask_id, mask_phone, mask_sensitive_text
 from server.common.timeutil import SHANGHAI, now_utc, today_cn
@@ -29,10 +28,6 @@ from server.regions.policy import UnknownRegionError, policy_for
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
-PLACE_REFUSALS = ("filing.visit_region_same_province", "filing.visit_region_same_as_insured")
-# Values said before a draft may exist, kept in the session until it does (never a phone number).
-HELD_FIELDS = ("insured_region_code", "visit_region_code", "scheme", "filing_type", "start_date",
-               "end_date", "applicant", "contact_name", "address")
 PRIVACY_SUMMARY = ("办理备案需要用到您（和您代办的家人）的姓名、证件号码、手机号码、参保地、就医地和证明材料。"
                    "这些信息只用于办理、审核备案和就医结算；证件号码加密保存。为家人办理请先征得家人同意。"
                    "完整内容请点开查看。")
@@ -111,22 +106,6 @@ def _result(filing: Filing) -> dict:
 
 # --- the filing is the truth: the dialog reads its values, the chat's answer shows its view --------
 
-def _slots(filing: Filing | None, held: dict) -> dict:
-    """The values the dialog works with this turn: the filing's, or (before a draft may exist)
-    those held in the session."""
-    if filing is None:
-        return {k: held.get(k) for k in SLOT_FIELDS}
-    return {"insured_region_code": filing.insured_region_code,
-            "visit_region_code": filing.visit_region_code, "scheme": filing.scheme,
-            "filing_type": filing.filing_type,
-            "start_date": filing.start_date.isoformat() if filing.start_date else None,
-            "end_date": filing.end_date.isoformat() if filing.end_date else None,
-            "applicant": filing.family_member_id if filing.family_member_id is not None else "self",
-            "contact_name": filing.contact_name,
-            "contact_phone": mask_phone(filing.contact_phone) if filing.contact_phone else None,
-            "address": filing.address, "notice_accepted": filings.notice_accepted(filing),
-            "proof": filing.proof_mode}
-
 
 def _acknowledged(replies: list[dict]) -> int:
     """Where the said-back goes: after the message's own confirmations ("好的，姓名：…")."""
@@ -136,32 +115,10 @@ def _acknowledged(replies: list[dict]) -> int:
     return n
 
 
-def _blank_changing(state: dict) -> dict:
-    """An item chosen on the summary to change is asked as if unknown (a new answer replaces the
-    filing's value; the draft keeps showing it until then)."""
-    slot = dialog.SLOT_KEYS.get(state.get("changing") or "")
-    if slot is not None:
-        state[slot] = None
-    return state
-
-
-def _draft(state: dict, filing: Filing | None, today: date) -> dict:
-    """The contract's `draft`: the filing's own view (the pages' one) once a draft exists."""
-    if filing is None:
-        return dialog.draft_of(state)
-    view = filings.draft_view(filing, today)
-    out = {k: view.get(k) for k in dialog.DRAFT_FIELDS}
-    out["contact_phone"] = view.get("contact_phone_masked")
-    out["notice_accepted"] = bool(view.get("notice_accepted"))
-    if filing.status != "draft":
-        out["status"] = filing.status
-        out["filing_number"] = filing.number
-    return out
-
-
 def _view(session: ChatSession, replies: list[dict], state: dict, filing: Filing | None,
           today: date) -> dict:
-    return {"session_id": session.id, "replies": replies, "draft": _draft(state, filing, today),
+    return {"session_id": session.id, "replies": replies,
+            "draft": drafting.draft_answer(state, filing, today),
             "filing_id": session.filing_id}
 
 
@@ -179,63 +136,9 @@ def _mask_run(mt: re.Match) -> str:
     return mask_id(digits) if len(digits) == 18 else digits[:3] + "*" * max(len(digits) - 5, 1) + digits[-2:]
 
 
-
 def _save_state(session: ChatSession, state: dict, filing: Filing | None) -> None:
-    held = None if filing is not None else {k: state.get(k) for k in HELD_FIELDS}
+    held = None if filing is not None else {k: state.get(k) for k in drafting.HELD_FIELDS}
     session.state = DialogState.after(state, held).to_dict()
-
-
-def _real_value(user: User, state: dict, name: str, value: Any) -> Any:
-    if name == "contact_phone" and value == "profile":
-        return user.phone
-    if name == "contact_phone" and value == "member":
-        member = next((m for m in _members(user) if m.id == state.get("applicant")), None)
-        return member.phone if member else None
-    return value
-
-
-def _write(user: User, session: ChatSession, filing: Filing | None, state: dict, values: dict,
-           held: dict, today: date) -> tuple[Filing | None, list[Problem], dict]:
-    """Write the values of this turn: to the draft filing through the filing service's one
-    atomic call (the draft is made on first need, once the privacy notice is accepted and the
-    person wants a filing, not only asked a question), or, before that, to the values held in
-    the session, checked by the same rules. Returns the filing, the
-    problems (each refused value) and the values tried."""
-    data = {n: _real_value(user, state, n, v) for n, v in values.items() if v is not None}
-    if filing is None:
-        phone = data.pop("contact_phone", None)  # a number is never kept outside the filing
-        applicant = data.pop("applicant", None)
-        current = {k: date.fromisoformat(v) if k in ("start_date", "end_date") and v else v
-                   for k, v in held.items()}
-        kept, problems = filings.preview_changes(current, data, today=today)
-        new_held = {**held, **{k: v for k, v in kept.items() if k in HELD_FIELDS}}
-        new_held = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in new_held.items()}
-        if applicant is not None:
-            new_held["applicant"] = applicant
-        held.clear()
-        held.update(new_held)
-        # No draft yet while the privacy notice waits, while the person only asked a question,
-        # or while the places say there is nothing to file across provinces.
-        refused_place = any(p.code in PLACE_REFUSALS for p in problems)
-        if not consent.has_current_consent(user) or not state.get("started") or refused_place:
-            return None, problems, data
-        data = {} if phone is None else {"contact_phone": phone}
-        if applicant is not None:
-            data["applicant"] = applicant
-    if filing is None:
-        applicant = data.pop("applicant", state.get("applicant") or "self")
-        filing = filings.create_draft(user, applicant=applicant, prefill={}, source="chat",
-                                      origin_institution_id=session.entry_institution_id)
-        session.filing_id = filing.id
-        # Everything said so far goes in; the profile's contact is the chat's to ask.
-        data = {**{n: held.get(n) for n in dialog.SYNCED if held.get(n) is not None
-                   and n not in ("applicant", "contact_phone")},
-                "contact_name": held.get("contact_name"), **data}
-        data.setdefault("contact_phone", None)
-    if filing.status not in filings.EDITABLE_STATUSES or not data:
-        return filing, [], data
-    problems = filings.apply_changes(user, filing, data, today=today)
-    return filing, problems, data
 
 
 def start_session(user: User, entry: str | None = None) -> dict:
@@ -268,12 +171,6 @@ def start_session(user: User, entry: str | None = None) -> dict:
     _store(session, "assistant", None, {"replies": replies})
     db.session.flush()
     return _view(session, replies, state, None, today)
-
-
-def _members(user: User):
-    from server.filing.family import list_members
-
-    return list_members(user)
 
 
 def _command(user: User, session: ChatSession, filing: Filing | None, state: dict, command: str,
@@ -322,14 +219,6 @@ def _side_cards(problems: list[Problem]) -> list[dict]:
     return out
 
 
-def _contact_is_oneself(user: User, filing: Filing | None, state: dict, tried: dict, today: date) -> None:
-    """Filing for oneself, the contact is oneself unless said otherwise (it is on the summary)."""
-    if filing is not None and filing.status == "draft" and filing.family_member_id is None \
-            and state.get("applicant") == "self" and not filing.contact_name and user.name \
-            and "contact_name" not in tried:
-        filings.apply_changes(user, filing, {"contact_name": user.name}, today=today)
-
-
 def handle_message(user: User, session_id: str, *, text: str | None = None, choice: str | None = None,
                    sent_at: datetime | None = None) -> dict:
     """One turn: understand, write to the draft through the filing service, say back what the
@@ -339,8 +228,8 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     book = DialogState.from_dict(session.state)
     filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
     held = dict(book.held)
-    before = book.working(_slots(filing, held))  # what the filing held: said back against it
-    state = _blank_changing(dict(before))
+    before = book.working(drafting.slots_of(filing, held))  # what the filing held: said back against it
+    state = drafting.blank_changing(dict(before))
     env = _env(user, state, filing, today)
     _store(session, "user", text if text is not None else choice,
            {"choice": choice} if choice is not None else None, id_answer=state.get("asked") in ID_ASKS)
@@ -363,13 +252,14 @@ def handle_message(user: User, session_id: str, *, text: str | None = None, choi
     problems: list[Problem] = []
     tried: dict = {}
     if state.get("phase") != "done" and (absorbed.sync or (filing is None and state.get("started"))):
-        filing, problems, tried = _write(user, session, filing, state, absorbed.sync, held, today)
-    _contact_is_oneself(user, filing, state, tried, today)
+        filing, problems, tried = drafting.write_values(user, session, filing, state, absorbed.sync,
+                                                        held, today)
+    drafting.contact_is_oneself(user, filing, state, tried, today)
     # What the filing holds now is what the dialog goes on from: a refused value is not kept.
     chosen = state.get("applicant")
-    state.update(_slots(filing, held))
+    state.update(drafting.slots_of(filing, held))
     state["applicant"] = chosen if filing is None or chosen is None else state["applicant"]
-    state = _blank_changing(state)
+    state = drafting.blank_changing(state)
     said = dialog.said_back(before, state, env)
     if said:  # after what the message itself got (an answer, a confirmed name), before the rest
         replies.insert(_acknowledged(replies), dialog.text(said))
@@ -442,13 +332,13 @@ def load(user: User, session_id: str) -> dict:
     session = _get_session(user, session_id)
     filing = db.session.get(Filing, session.filing_id) if session.filing_id else None
     book = DialogState.from_dict(session.state)
-    state = book.working(_slots(filing, book.held))
+    state = book.working(drafting.slots_of(filing, book.held))
     rows = db.session.execute(db.select(ChatMessage).filter_by(session_id=session.id)
                               .order_by(ChatMessage.id).limit(HISTORY_LIMIT)).scalars()
     messages = [{"role": m.role, "text": m.text,
                  "replies": (m.payload or {}).get("replies") if m.role == "assistant" else None,
                  "created_at": m.created_at} for m in rows]
-    return {"session_id": session.id, "draft": _draft(state, filing, today_cn()),
+    return {"session_id": session.id, "draft": drafting.draft_answer(state, filing, today_cn()),
             "filing_id": session.filing_id, "expecting": book.asked,
             "messages": filings.plain(messages), "created_at": filings.plain(session.created_at),
             "updated_at": filings.plain(session.updated_at)}
