@@ -418,3 +418,16 @@ def test_a_counter_verification_tells_the_person_once_a_day(client, app, fake_we
     assert sent["template_id"] == "TPL-VERIFY" and sent["data"]["thing1"]["value"] == fit("thing1", hospital)
     item = next(i for i in client.get("/api/v1/messages", headers=user).json["items"] if i["kind"] == "verified")
     assert hospital in item["body"] and "核验" in item["title"]
+
+
+def test_the_drafts_list_says_when_an_untouched_draft_will_be_removed(client, app):
+    from server.common.timeutil import to_cn
+    from server.filing.models import Filing
+
+    user = login(client, "u-notify")
+    draft = client.post("/api/v1/filings", json={}, headers=user).json
+    with app.app_context():
+        touched = _db.session.get(Filing, draft["id"]).updated_at or _db.session.get(Filing, draft["id"]).created_at
+        expected = (to_cn(touched) + timedelta(days=app.config["DRAFT_RETENTION_DAYS"])).date().isoformat()
+    [item] = client.get("/api/v1/filings", headers=user).json["items"]
+    assert item["id"] == draft["id"] and item["removal_date"] == expected

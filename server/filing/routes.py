@@ -164,10 +164,21 @@ def list_drafts(args):
 
     本人和家人还没提交的备案草稿，最近建立的在前；person=self 或家人 id 时只看这个人的。
     换了手机或丢了草稿 id 时，从这里找回继续填写（已提交的备案见 GET /records）。
+    一直不动的草稿会在 removal_date 那天删除。
     """
     page = service.list_drafts(current_user(), person=args["person"], page=args["page"],
                                per_page=args["per_page"])
-    return page_body([service.draft_view(f) for f in page.items], page=page.page, per_page=page.per_page,
+    from flask import current_app
+
+    from server.housekeeping import draft_removal_date
+
+    days = current_app.config["DRAFT_RETENTION_DAYS"]
+
+    def item(f):
+        removal = draft_removal_date(f.updated_at or f.created_at, days)
+        return {**service.draft_view(f), "removal_date": removal.isoformat() if removal else None}
+
+    return page_body([item(f) for f in page.items], page=page.page, per_page=page.per_page,
                      has_more=page.has_more, total=page.total)
 
 

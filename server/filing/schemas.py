@@ -374,4 +374,9 @@ class DraftListQuerySchema(StrictSchema):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-DraftPageSchema = page_of(FilingViewSchema, "DraftPageSchema")
+class DraftListItemSchema(FilingViewSchema):
+    removal_date = fields.Date(allow_none=True, metadata={
+        "description": "草稿一直不动会在这天删除（最后修改后 DRAFT_RETENTION_DAYS 天，默认 90 天）"})
+
+
+DraftPageSchema = page_of(DraftListItemSchema, "DraftPageSchema")
