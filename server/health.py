@@ -61,3 +61,6 @@ def _warn_at_start_up(state) -> None:
                 log.warning(detail["warning"])
         finally:
             db.session.remove()
+            # The app may be made in a pre-forking master (gunicorn --preload): no connection
+            # opened here may be inherited by the workers.
+            db.engine.dispose()

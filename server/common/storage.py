@@ -10,6 +10,8 @@ Only LocalStorage touches the disk; everything else goes through `get_storage()`
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import os
 import re
@@ -131,9 +133,6 @@ class S3Storage:
         return code in {"404", "NoSuchKey", "NotFound"}
 
     def put(self, key: str, data: bytes) -> None:
-        import hashlib
-        import base64
-
         errors = self._errors()
         if self.exists(key):
             return
