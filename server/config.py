@@ -68,6 +68,9 @@ class Config:
         env = os.environ
         self.APP_ENV = env.get("APP_ENV", "development")
         self.SECRET_KEY = env.get("SECRET_KEY", DEV_SECRET)
+        # Earlier SECRET_KEYs, comma-separated: their signatures (logins, QR codes, vouchers) still
+        # verify while everything new is signed with SECRET_KEY.
+        self.SECRET_KEYS_OLD = env.get("SECRET_KEYS_OLD", "")
         # Separate key for personal data at rest, so rotating session signing does not touch it.
         self.DATA_KEY = env.get("DATA_KEY", DEV_DATA_KEY)
         # Earlier DATA_KEYs, comma-separated, newest first: still decrypt until `flask keys rotate` is done.
@@ -197,6 +200,13 @@ class TestConfig(Config):
         self.WECHAT_TIMEOUT = 0.5
         for key, value in overrides.items():
             setattr(self, key, value)
+
+
+def signing_secrets(cfg) -> list[str]:
+    """SECRET_KEY first, then the earlier keys whose signatures are still accepted."""
+    old = cfg.get("SECRET_KEYS_OLD") or ""
+    old = [k.strip() for k in old.split(",")] if isinstance(old, str) else list(old)
+    return [cfg["SECRET_KEY"], *(k for k in old if k and k != cfg["SECRET_KEY"])]
 
 
 def as_mapping(cfg: Config) -> dict:

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 
 from server.accounts.models import AuthToken, StaffAccount, User
 from server.common.timeutil import now_utc
+from server.config import signing_secrets
 from server.errors import ApiError
 from server.extensions import db
 
@@ -28,7 +29,8 @@ _TOKEN_LOOKUP = (
 
 
 def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="auth-token")
+    # itsdangerous signs with the last key and accepts all: the old ones stay valid during a rotation.
+    return Signer(list(reversed(signing_secrets(current_app.config))), salt="auth-token")
 
 
 def issue_token(*, user: User | None = None, staff: StaffAccount | None = None) -> tuple[str, AuthToken]:

@@ -51,10 +51,17 @@ def entry_url(code: CounterCode) -> str:
 
 def find_counter_code(token: str) -> CounterCode:
     """The counter code a token names; 404 entry.invalid (unknown or forged), 410 entry.revoked."""
-    try:
-        code_id = qr.read_token(current_app.config["SECRET_KEY"], token)
-    except qr.BadToken:
-        raise ApiError(404, "entry.invalid", ENTRY_INVALID) from None
+    from server.config import signing_secrets
+
+    code_id = None
+    for secret in signing_secrets(current_app.config):  # printed codes outlive a SECRET_KEY rotation
+        try:
+            code_id = qr.read_token(secret, token)
+            break
+        except qr.BadToken:
+            continue
+    if code_id is None:
+        raise ApiError(404, "entry.invalid", ENTRY_INVALID)
     code = db.session.get(CounterCode, code_id)
     if code is None:
         raise ApiError(404, "entry.invalid", ENTRY_INVALID)

@@ -10,6 +10,7 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 
+from server.config import signing_secrets
 from server.errors import ApiError
 from server.extensions import db
 from server.filing.models import Filing
@@ -20,7 +21,9 @@ _SALT = "filing-voucher.v1"
 def _signer() -> Signer:
     # SHA-1 HMAC keeps the token short enough for a small QR code; HMAC-SHA1 is not weakened by
     # SHA-1 collisions, and the salt keeps these signatures apart from every other use of the key.
-    return Signer(current_app.config["SECRET_KEY"], salt=_SALT, digest_method=hashlib.sha1)
+    # The last key signs, every key verifies: vouchers shown before a SECRET_KEY rotation still read.
+    return Signer(list(reversed(signing_secrets(current_app.config))), salt=_SALT,
+                  digest_method=hashlib.sha1)
 
 
 def make_voucher(filing: Filing) -> str:
