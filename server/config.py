@@ -111,6 +111,8 @@ class Config:
         self.S3_ACCESS_KEY_ID = env.get("S3_ACCESS_KEY_ID") or None
         self.S3_SECRET_ACCESS_KEY = env.get("S3_SECRET_ACCESS_KEY") or None
         self.S3_PREFIX = env.get("S3_PREFIX", "")
+        # File links in JSON answers carry a signature valid this long (server/common/signed_urls.py).
+        self.SIGNED_URL_TTL_SECONDS = int(env.get("SIGNED_URL_TTL_SECONDS", "600"))
         self.MAX_UPLOAD_BYTES = int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 64 * 1024
         self.TOKEN_TTL_SECONDS = int(env.get("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)))

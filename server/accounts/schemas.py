@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from server.common.schemas import CNDateTime, StrictSchema
+from server.common.schemas import CNDateTime, ResponseSchema, StrictSchema
 
 
 class WeChatLoginSchema(StrictSchema):
@@ -13,12 +13,12 @@ class DevLoginSchema(StrictSchema):
     openid = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class UserSchema(StrictSchema):
+class UserSchema(ResponseSchema):
     id = fields.Integer()
     nickname = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
     id_number_masked = fields.String(allow_none=True)
-    phone_masked = fields.Method("_phone", allow_none=True)
+    phone_masked = fields.Method("_phone", allow_none=True, metadata={"type": "string"})
     default_insured_region_code = fields.String(allow_none=True)
     default_scheme = fields.String(allow_none=True)
     privacy_version = fields.String(allow_none=True)
@@ -29,7 +29,7 @@ class UserSchema(StrictSchema):
         return mask_phone(user.phone) if user.phone else None
 
 
-class LoginResultSchema(StrictSchema):
+class LoginResultSchema(ResponseSchema):
     token = fields.String()
     expires_at = CNDateTime()
     user = fields.Nested(UserSchema)

@@ -74,6 +74,8 @@ class Api(flask_smorest.Api):
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(_one_of2properties)
         self.ma_plugin.converter.add_attribute_function(_null_only)
+        from server.common.signed_urls import SECURITY_SCHEME
+        self.spec.components.security_scheme("signedUrl", SECURITY_SCHEME)
 
 
 # --- request bodies --------------------------------------------------------------------------------

@@ -6,14 +6,15 @@ import binascii
 import json
 from pathlib import Path
 
-from flask import Response, request
+from flask import Response, g, request
 from server.common.openapi import PUBLIC, Blueprint, binary_response, header_parameter
 from marshmallow import ValidationError
 
 from server.accounts.tokens import current_staff, current_token, current_user, user_required
 from server.common.schemas import page_body
+from server.common.signed_urls import FILE_SECURITY, file_url, signed_or_bearer
 from server.common.timeutil import now_utc
-from server.errors import ApiError, Problem, not_found, problems_from_messages, validation_failed
+from server.errors import ApiError, not_found, problems_from_messages, validation_failed
 from server.extensions import db
 from server.filing import consent, family, rules, service
 from server.filing.models import Filing, StaffAccess
@@ -251,9 +252,11 @@ def upload_document(form, filing_id):
 
 
 def _viewable_filing(filing_id: int) -> Filing:
-    """The owner, or a reviewer of the filing's insured place (each such view is logged)."""
-    token = current_token()
-    if token.user_id is not None:
+    """The owner, or a reviewer of the filing's insured place (each such view is logged); known by
+    the bearer header or by the link's signature (signed_or_bearer)."""
+    if "signed_viewer" not in g:
+        current_token()
+    if g.token_user is not None:
         return _mine(filing_id)
     staff = current_staff()
     filing = db.session.get(Filing, filing_id)
@@ -274,11 +277,13 @@ def _file_response(data: bytes, mime: str, name: str) -> Response:
 
 
 @blp.get("/filings/<int:filing_id>/documents/<int:doc_id>")
-@blp.doc(**binary_response("image/jpeg", "image/png", "application/pdf", description="材料文件"))
+@blp.doc(**binary_response("image/jpeg", "image/png", "application/pdf", description="材料文件"), **FILE_SECURITY)
+@signed_or_bearer
 def get_document(filing_id, doc_id):
     """查看材料
 
-    本人，或负责该参保地审核的工作人员（每次查看都会记录）。
+    本人，或负责该参保地审核的工作人员（每次查看都会记录）。用 JSON 里给出的 url（已带签名 sig，
+    10 分钟内有效），小程序的 <image>、wx.previewImage、wx.downloadFile 不带请求头也能打开。
     """
     filing = _viewable_filing(filing_id)
     doc, data = service.read_document(filing, doc_id)
@@ -307,7 +312,7 @@ def get_commitment(filing_id):
     """
     filing = _mine(filing_id)
     return service.plain({**service.commitment_status(filing), "filing_id": filing.id,
-                          "pdf_url": f"/api/v1/filings/{filing.id}/commitment.pdf"})
+                          "pdf_url": file_url(f"/api/v1/filings/{filing.id}/commitment.pdf")})
 
 
 def _signature_bytes() -> bytes:
@@ -342,16 +347,18 @@ def sign_commitment(filing_id):
     filing = _mine(filing_id)
     doc = service.sign_commitment(current_user(), filing, _signature_bytes())
     return {"commitment": service.plain(service.commitment_status(filing)),
-            "pdf_url": f"/api/v1/filings/{filing.id}/commitment.pdf", "sha256": doc.sha256,
+            "pdf_url": file_url(f"/api/v1/filings/{filing.id}/commitment.pdf"), "sha256": doc.sha256,
             "filing": service.draft_view(filing)}
 
 
 @blp.get("/filings/<int:filing_id>/commitment.pdf")
-@blp.doc(**binary_response("application/pdf", description="个人承诺书 PDF"))
+@blp.doc(**binary_response("application/pdf", description="个人承诺书 PDF"), **FILE_SECURITY)
+@signed_or_bearer
 def get_commitment_pdf(filing_id):
     """已签署的个人承诺书 PDF
 
-    本人，或负责该参保地审核的工作人员。
+    本人，或负责该参保地审核的工作人员。JSON 里给出的 pdf_url 已带签名，wx.downloadFile 后
+    wx.openDocument 即可打开。
     """
     filing = _viewable_filing(filing_id)
     doc, data = service.read_letter(filing)

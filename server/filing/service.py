@@ -18,6 +18,7 @@ from server.accounts.models import FamilyMember, User
 from server.common import crypto, datakeys
 from server.common.pagination import Page, fetch_page
 from server.common.storage import get_storage
+from server.common.signed_urls import file_url
 from server.common.idnumbers import (IdNumberError, mask_id, mask_phone, take_optional_mobile,
                                      validate_id_number)
 from server.common.timeutil import iso_cn, now_utc, today_cn
@@ -726,7 +727,7 @@ def _doc_view(filing: Filing, doc: FilingDocument) -> dict:
     return {"id": doc.id, "kind": doc.kind, "doc_code": doc.doc_code,
             "label": label if isinstance(label, str) else (label.label if label else "个人承诺书"),
             "mime": doc.mime, "size": doc.size, "sha256": doc.sha256, "uploaded_at": doc.created_at,
-            "url": f"/api/v1/filings/{filing.id}/documents/{doc.id}"}
+            "url": file_url(f"/api/v1/filings/{filing.id}/documents/{doc.id}")}
 
 
 def result_view(filing: Filing) -> dict | None:
@@ -807,7 +808,7 @@ def draft_view(filing: Filing, today: date | None = None) -> dict:
         "commitment": {"signed": letter_doc is not None,
                        "signed_at": letter_doc.created_at if letter_doc else None,
                        "sha256": letter_doc.sha256 if letter_doc else None,
-                       "url": f"/api/v1/filings/{filing.id}/commitment.pdf" if letter_doc else None},
+                       "url": file_url(f"/api/v1/filings/{filing.id}/commitment.pdf") if letter_doc else None},
         "missing": missing,
         "next_step": next_step(filing, missing),
         "created_at": filing.created_at,

@@ -65,9 +65,9 @@ def register_cli(app: Flask) -> None:
     @counter_codes.command("create")
     @click.option("--institution", "institution_code", required=True, help="national institution code")
     @click.option("--counter", "counter_name", default=None, help="counter or ward, e.g. 住院处")
-    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                  help="folder for the PNG, SVG and poster files")
-    def create_cmd(institution_code: str, counter_name: str | None, out_dir: Path):
+    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="folder for the PNG, SVG and poster files (default: instance/counter-codes)")
+    def create_cmd(institution_code: str, counter_name: str | None, out_dir: Path | None):
         """Create a counter QR code: prints its URL and writes <id>.png, <id>.svg, <id>-poster.png."""
         from server.errors import ApiError
         from server.extensions import db
@@ -80,6 +80,9 @@ def register_cli(app: Flask) -> None:
         code = service.create_counter_code(inst, counter_name)
         db.session.commit()
         images = service.code_images(code)
+        if out_dir is None:  # never the working directory: a checkout's root is no place for output
+            from server.config import INSTANCE
+            out_dir = INSTANCE / "counter-codes"
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = f"counter-{code.id}"
         (out_dir / f"{stem}.png").write_bytes(images["png"]())

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 from server.accounts.tokens import current_staff, current_user, staff_required, user_required
 from server.common.schemas import StrictSchema, page_body
 from server.common.storage import get_storage
+from server.common.signed_urls import FILE_SECURITY, file_url, signed_or_bearer
 from server.errors import ApiError, validation_failed
 from server.institutions import search as directory_search
 from server.institutions import service
@@ -165,8 +166,9 @@ def _code_dict(code: CounterCode) -> dict:
     return {"id": code.id, "counter_name": code.counter_name, "url": service.entry_url(code),
             "token": service.token_for(code),
             "revoked": code.revoked_at is not None,
-            "png": base + ".png", "svg": base + ".svg", "poster": base + "/poster.png",
-            "poster_pdf": base + "/poster.pdf", "wxacode": base + "/wxacode.png"}
+            "png": file_url(base + ".png"), "svg": file_url(base + ".svg"),
+            "poster": file_url(base + "/poster.png"), "poster_pdf": file_url(base + "/poster.pdf"),
+            "wxacode": file_url(base + "/wxacode.png")}
 
 
 def _counter_staff():
@@ -241,7 +243,8 @@ def _cached_png(url: str) -> Response:
 
 
 @blp.get("/staff/counter-codes/<int:code_id>.png")
-@blp.doc(**binary_response("image/png", description="二维码图片"))
+@blp.doc(**binary_response("image/png", description="二维码图片"), **FILE_SECURITY)
+@signed_or_bearer
 @staff_required("counter")
 def counter_code_png(code_id):
     """窗口二维码 PNG
@@ -252,7 +255,8 @@ def counter_code_png(code_id):
 
 
 @blp.get("/staff/counter-codes/<int:code_id>.svg")
-@blp.doc(**binary_response("image/svg+xml", description="二维码矢量图"))
+@blp.doc(**binary_response("image/svg+xml", description="二维码矢量图"), **FILE_SECURITY)
+@signed_or_bearer
 @staff_required("counter")
 def counter_code_svg(code_id):
     """窗口二维码 SVG
@@ -263,7 +267,8 @@ def counter_code_svg(code_id):
 
 
 @blp.get("/staff/counter-codes/<int:code_id>/poster.png")
-@blp.doc(**binary_response("image/png", description="海报图片"))
+@blp.doc(**binary_response("image/png", description="海报图片"), **FILE_SECURITY)
+@signed_or_bearer
 @staff_required("counter")
 def counter_code_poster(code_id):
     """窗口二维码海报
@@ -274,7 +279,8 @@ def counter_code_poster(code_id):
 
 
 @blp.get("/staff/counter-codes/<int:code_id>/poster.pdf")
-@blp.doc(**binary_response("application/pdf", description="海报 PDF（A4）"))
+@blp.doc(**binary_response("application/pdf", description="海报 PDF（A4）"), **FILE_SECURITY)
+@signed_or_bearer
 @staff_required("counter")
 def counter_code_poster_pdf(code_id):
     """窗口二维码海报（PDF）
@@ -285,7 +291,8 @@ def counter_code_poster_pdf(code_id):
 
 
 @blp.get("/staff/counter-codes/<int:code_id>/wxacode.png")
-@blp.doc(**binary_response("image/png", description="小程序码图片"))
+@blp.doc(**binary_response("image/png", description="小程序码图片"), **FILE_SECURITY)
+@signed_or_bearer
 @staff_required("counter")
 def counter_code_wxacode(code_id):
     """窗口小程序码

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 from server.accounts.tokens import current_user, user_required
 from server.common.schemas import StrictSchema, page_body
 from server.common.storage import get_storage
+from server.common.signed_urls import FILE_SECURITY, file_url, signed_or_bearer
 from server.errors import ApiError
 from server.institutions.qr import qr_png_cached
 from server.records import service
@@ -74,7 +75,8 @@ def get_record(filing_id):
 
 
 @blp.get("/records/<int:filing_id>/documents/<int:doc_id>")
-@blp.doc(**binary_response("image/jpeg", "image/png", "application/pdf", description="材料文件"))
+@blp.doc(**binary_response("image/jpeg", "image/png", "application/pdf", description="材料文件"), **FILE_SECURITY)
+@signed_or_bearer
 @user_required
 def get_document(filing_id, doc_id):
     """下载本人备案的材料或承诺书
@@ -187,11 +189,12 @@ def voucher(filing_id):
     filing = _voucher_filing(filing_id)
     token = make_voucher(filing)
     return {"voucher": token, "token": token, "filing_id": filing.id, "number": filing.number,
-            "qr_url": f"/api/v1/filings/{filing.id}/voucher.png", "summary": service.summary(filing)}
+            "qr_url": file_url(f"/api/v1/filings/{filing.id}/voucher.png"), "summary": service.summary(filing)}
 
 
 @blp.get("/filings/<int:filing_id>/voucher.png")
-@blp.doc(**binary_response("image/png", description="二维码图片"))
+@blp.doc(**binary_response("image/png", description="二维码图片"), **FILE_SECURITY)
+@signed_or_bearer
 @user_required
 def voucher_png(filing_id):
     """备案凭证二维码

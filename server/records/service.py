@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from server.accounts.models import FamilyMember, StaffAccount, User
 from server.common.idnumbers import PhoneNumberError, mask_phone, validate_mobile
+from server.common.signed_urls import file_url
 from server.common.timeutil import iso_cn, now_utc, to_cn, today_cn
 from server.errors import ApiError, Problem, not_found, validation_failed
 from server.extensions import db
@@ -204,8 +205,8 @@ def summary(filing: Filing, today: date | None = None) -> dict:
 def _document(filing: Filing, doc: FilingDocument, for_staff: bool = False) -> dict:
     # The person downloads from their records; staff from the filing's door, which checks the
     # one staff-visibility rule and logs the access.
-    url = (f"/api/v1/filings/{filing.id}/documents/{doc.id}" if for_staff
-           else f"/api/v1/records/{filing.id}/documents/{doc.id}")
+    url = file_url(f"/api/v1/filings/{filing.id}/documents/{doc.id}" if for_staff
+                   else f"/api/v1/records/{filing.id}/documents/{doc.id}")
     return {"id": doc.id, "kind": doc.kind, "doc_code": doc.doc_code,
             "doc_label": rules.PROOF_DOCUMENTS[doc.doc_code].label if doc.doc_code in rules.PROOF_DOCUMENTS else None,
             "mime": doc.mime, "size": doc.size, "uploaded_at": iso_cn(doc.created_at), "url": url}

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from server.accounts import staff as staff_service
 from server.accounts.tokens import current_staff, current_token, revoke_current, staff_required
 from server.common.kv import hit_rate_limit
-from server.common.schemas import CNDateTime, StrictSchema, page_body
+from server.common.schemas import CNDateTime, ResponseSchema, StrictSchema, page_body
 from server.common.timeutil import iso_cn, now_utc
 from server.records import service as records
 from server.records.schemas import RecordDetailSchema
@@ -24,7 +24,7 @@ class StaffLoginSchema(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
 
 
-class StaffSchema(StrictSchema):
+class StaffSchema(ResponseSchema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String(allow_none=True)
@@ -33,7 +33,7 @@ class StaffSchema(StrictSchema):
     institution_id = fields.Integer(allow_none=True)
 
 
-class StaffLoginResultSchema(StrictSchema):
+class StaffLoginResultSchema(ResponseSchema):
     token = fields.String()
     expires_at = CNDateTime()
     staff = fields.Nested(StaffSchema)
