@@ -634,6 +634,7 @@ export interface paths {
          * 我的草稿
          * @description 本人和家人还没提交的备案草稿，最近建立的在前；person=self 或家人 id 时只看这个人的。
          *     换了手机或丢了草稿 id 时，从这里找回继续填写（已提交的备案见 GET /records）。
+         *     一直不动的草稿会在 removal_date 那天删除。
          */
         get: {
             parameters: {
@@ -3660,6 +3661,120 @@ export interface components {
             review_due_at: string | null;
             records_path: string;
         };
+        DraftListItem: {
+            id: number;
+            /** @description 备案编号（签署承诺书或提交时生成） */
+            number: string | null;
+            /** @description 同 number */
+            filing_number: string | null;
+            status: string;
+            status_label: string;
+            /** @description pages、chat 或 counter */
+            source: string | null;
+            /** @description self 或家人的 id */
+            applicant: "self" | number;
+            person_name: string | null;
+            person_id_masked: string | null;
+            insured_region_code: string | null;
+            insured_region_name: string | null;
+            visit_region_code: string | null;
+            visit_region_name: string | null;
+            scheme: string | null;
+            scheme_label: string | null;
+            filing_type: string | null;
+            filing_type_label: string | null;
+            group: string | null;
+            /** Format: date */
+            start_date: string | null;
+            /** Format: date */
+            end_date: string | null;
+            /**
+             * Format: date
+             * @description 开始日期最早可选到哪天
+             */
+            earliest_start_date: string | null;
+            contact_name: string | null;
+            contact_phone_masked: string | null;
+            address: string | null;
+            notice_version: string | null;
+            notice_accepted: boolean;
+            /** Format: date-time */
+            notice_accepted_at: string | null;
+            /** @description uploaded、commitment 或 none */
+            proof: string | null;
+            proof_options: components["schemas"]["ProofOptions"] | (never | null);
+            documents: components["schemas"]["DocumentView"][];
+            commitment: components["schemas"]["CommitmentBrief"];
+            /** @description 还缺的字段 */
+            missing: string[];
+            /** @description 下一步的页面 */
+            next_step: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            submitted_at: string | null;
+            /** Format: date-time */
+            review_due_at: string | null;
+            /** @description 提交后的结果（草稿时为 null） */
+            result: components["schemas"]["ResultView"] | (never | null);
+            /**
+             * Format: date
+             * @description 草稿一直不动会在这天删除（最后修改后 DRAFT_RETENTION_DAYS 天，默认 90 天）
+             */
+            removal_date: string | null;
+        };
+        DraftPage: {
+            /** @description 页码，从 1 开始 */
+            page: number;
+            /** @description 每页条数 */
+            per_page: number;
+            /** @description 后面还有没有 */
+            has_more: boolean;
+            /** @description 总条数；统计代价大时为 null */
+            total: number | null;
+            items: components["schemas"]["DraftListItem"][];
+        };
+        DraftCreate: {
+            /**
+             * Format: date
+             * @description 开始日期
+             */
+            start_date?: string | null;
+            /**
+             * Format: date
+             * @description 结束日期
+             */
+            end_date?: string | null;
+            /** @description 联系人 */
+            contact_name?: string | null;
+            /** @description 联系电话 */
+            contact_phone?: string | null;
+            /** @description 就医地居住地址 */
+            address?: string | null;
+            /** @description 参保地 */
+            insured_region_code?: string | null;
+            /** @description 就医地 */
+            visit_region_code?: string | null;
+            /**
+             * @description 参保险种
+             * @enum {string|null}
+             */
+            scheme?: "employee" | "resident" | null;
+            /**
+             * @description 备案类型
+             * @enum {string|null}
+             */
+            filing_type?: "retiree_relocated" | "long_term_resident" | "resident_worker" | "referral" | "emergency" | "other_temporary" | null;
+            /**
+             * @description 为谁备案
+             * @default self
+             */
+            applicant: unknown;
+            /** @description 姓名 */
+            person_name?: string;
+            /** @description 证件号码 */
+            id_number?: string;
+        };
         FilingView: {
             id: number;
             /** @description 备案编号（签署承诺书或提交时生成） */
@@ -3716,58 +3831,6 @@ export interface components {
             review_due_at: string | null;
             /** @description 提交后的结果（草稿时为 null） */
             result: components["schemas"]["ResultView"] | (never | null);
-        };
-        DraftPage: {
-            /** @description 页码，从 1 开始 */
-            page: number;
-            /** @description 每页条数 */
-            per_page: number;
-            /** @description 后面还有没有 */
-            has_more: boolean;
-            /** @description 总条数；统计代价大时为 null */
-            total: number | null;
-            items: components["schemas"]["FilingView"][];
-        };
-        DraftCreate: {
-            /**
-             * Format: date
-             * @description 开始日期
-             */
-            start_date?: string | null;
-            /**
-             * Format: date
-             * @description 结束日期
-             */
-            end_date?: string | null;
-            /** @description 联系人 */
-            contact_name?: string | null;
-            /** @description 联系电话 */
-            contact_phone?: string | null;
-            /** @description 就医地居住地址 */
-            address?: string | null;
-            /** @description 参保地 */
-            insured_region_code?: string | null;
-            /** @description 就医地 */
-            visit_region_code?: string | null;
-            /**
-             * @description 参保险种
-             * @enum {string|null}
-             */
-            scheme?: "employee" | "resident" | null;
-            /**
-             * @description 备案类型
-             * @enum {string|null}
-             */
-            filing_type?: "retiree_relocated" | "long_term_resident" | "resident_worker" | "referral" | "emergency" | "other_temporary" | null;
-            /**
-             * @description 为谁备案
-             * @default self
-             */
-            applicant: unknown;
-            /** @description 姓名 */
-            person_name?: string;
-            /** @description 证件号码 */
-            id_number?: string;
         };
         DraftPatch: {
             /**
