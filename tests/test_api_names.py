@@ -27,7 +27,8 @@ def test_drafts_are_listed_so_a_client_can_resume(client, app):
     assert submitted not in [d["id"] for d in body["items"]]
     assert body["total"] == 2 and body["has_more"] is False
     # Each item is the same view GET /filings/<id> gives, so the client resumes at next_step.
-    assert body["items"][1] == client.get(f"/api/v1/filings/{own['id']}", headers=headers).json
+    listed = {k: v for k, v in body["items"][1].items() if k != "removal_date"}  # when an idle draft goes
+    assert listed == client.get(f"/api/v1/filings/{own['id']}", headers=headers).json
     assert body["items"][1]["visit_region_code"] == "310000"
 
     only_self = client.get("/api/v1/filings?person=self", headers=headers).json
