@@ -110,6 +110,7 @@ def register_error_handlers(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from server import docs, health
     from server.console import routes as console
+    from server.h5 import routes as h5
     from server.accounts.routes import blp as auth_blp
     from server.chat.routes import blp as chat_blp
     from server.extensions import api
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs.bp)
     app.register_blueprint(pages.bp)  # /q/<token>: the page a counter QR opens outside WeChat
     app.register_blueprint(console.bp)  # /console/: the staff console (static pages on the public API)
+    app.register_blueprint(h5.bp)  # /h5/: the phone web client (development login only)
     for blp in (auth_blp, regions_blp, filing_blp, records_blp, review_blp, chat_blp, institutions_blp,
                 notifications_blp, operators_blp):
         api.register_blueprint(blp)

@@ -305,6 +305,17 @@ class WeChatGateway:
         """call_authenticated for JSON answers: the decoded body, or WeChatError on an errcode."""
         return self._json(self.call_authenticated(method, path, what=what, idempotent=idempotent, **kwargs), what)
 
+    def generate_urllink(self, path: str, query: str, expire_days: int = 30) -> str:
+        """urllink.generate: a https link that opens the mini-program at `path` from a browser
+        outside WeChat (a phone camera scanning a counter QR)."""
+        data = self.call_json("POST", "/wxa/generate_urllink", what="generate_urllink", idempotent=True,
+                              json={"path": path, "query": query, "env_version": self.env_version,
+                                    "expire_type": 1, "expire_interval": expire_days})
+        link = data.get("url_link")
+        if not isinstance(link, str) or not link.startswith("https://"):
+            raise WeChatError("unavailable")
+        return link
+
     def wxacode_unlimited(self, scene: str, page: str | None = None) -> bytes:
         body = {"scene": scene, "check_path": False, "env_version": self.env_version}
         if page:

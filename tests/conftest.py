@@ -224,6 +224,11 @@ class FakeWeChat:
                     with fake.lock:
                         errcode = fake.subscribe_errcodes.pop(0) if fake.subscribe_errcodes else 0
                     return self._send(200, json.dumps({"errcode": errcode, "errmsg": "x"}).encode())
+                if url.path == "/wxa/generate_urllink":
+                    if fake.urllink_errcode:
+                        return self._send(200, json.dumps({"errcode": fake.urllink_errcode, "errmsg": "x"}).encode())
+                    link = f"https://wxaurl.cn/fake{len(fake.calls_for(url.path))}"
+                    return self._send(200, json.dumps({"errcode": 0, "errmsg": "ok", "url_link": link}).encode())
                 if url.path == "/wxa/getwxacodeunlimit":
                     if fake.wxacode_png is None:
                         return self._send(200, json.dumps({"errcode": 41030, "errmsg": "invalid page"}).encode())
@@ -231,6 +236,7 @@ class FakeWeChat:
                 return self._send(404, b"{}")
 
         self.wxacode_png: bytes | None = None
+        self.urllink_errcode = 0  # urllink.generate answers this errcode when set
         # subscribeMessage.send answers these errcodes in turn, then 0; the gate lets a test hold a
         # send in flight (set = answer at once).
         self.subscribe_errcodes: list[int] = []
@@ -261,5 +267,6 @@ class FakeWeChat:
             self.boom_times = 0
         self.reject_tokens = False
         self.delay = 0.0
+        self.urllink_errcode = 0
         self.subscribe_gate.set()
         self.subscribe_entered.clear()

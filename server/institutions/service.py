@@ -158,6 +158,32 @@ def wxacode_png(code: CounterCode) -> bytes:
     return png
 
 
+URL_LINK_DAYS = 30
+
+
+def url_link(token: str) -> str | None:
+    """A WeChat URL Link opening the mini-program's entry page for this counter token, for a
+    browser outside WeChat; kept in shared storage for a day (WeChat limits how many are made).
+    None when WeChat is not configured or does not answer: the page then explains the way by hand."""
+    from server.common.kv import get_kv
+    from server.wechat import WeChatError, WeChatGateway
+
+    cfg = current_app.config
+    if not (cfg.get("WECHAT_APPID") and cfg.get("WECHAT_SECRET")):
+        return None
+    kv = get_kv()
+    key = f"wechat:urllink:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
+    cached = kv.get(key)
+    if cached:
+        return cached
+    try:
+        link = WeChatGateway.from_app().generate_urllink(WXACODE_PAGE, f"scene={token}", URL_LINK_DAYS)
+    except WeChatError:
+        return None
+    kv.set(key, link, 24 * 3600)
+    return link
+
+
 # --- verification at the counter -------------------------------------------------------------------
 
 VISIBLE_STATUSES_EXCLUDED = ("draft",)

@@ -64,6 +64,23 @@ def page(browser):
     context.close()
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A phone-sized page (390×844, touch), as the mobile web client is used."""
+    context = browser.new_context(**PHONE)
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert errors == [], f"script errors in the page: {errors}"
+
+
 def check_accessibility(page, name: str) -> None:
     """axe-core on the page as it is now: no serious or critical violation; a screenshot is kept."""
     ARTIFACTS.mkdir(exist_ok=True)
