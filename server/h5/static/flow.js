@@ -136,7 +136,7 @@ window.Flow = (function () {
       formBox.replaceChildren(el);
     }
     await rerender();
-    show(...parts);
+    show(...parts.filter(Boolean));
   }
 
   async function submit(spec, form, ctx, key) {

@@ -18,7 +18,7 @@ window.Records = (function () {
     const f = await Api.get(`/records/${id}`);
     const steps = f.timeline.map((t, i) => h("li", {},
       h("span", { class: "tl-mark", "aria-hidden": "true" }, i === f.timeline.length - 1 ? "●" : "○"),
-      h("div", {}, h("p", { class: "tl-title" }, t.status_label ? `${t.label}（${t.status_label}）` : t.label),
+      h("div", {}, h("p", { class: "tl-title" }, t.status_label && t.status_label !== t.label ? `${t.label}（${t.status_label}）` : t.label),
         h("p", { class: "desc" }, `${t.at.slice(0, 16).replace("T", " ")} · ${t.actor_label || ""}`),
         t.note ? h("p", {}, t.note) : null)));
     const parts = [h("h1", {}, `${f.filing_type_label || "备案"}`),
@@ -36,7 +36,7 @@ window.Records = (function () {
       parts.push(h("h2", {}, "备案凭证"), h("p", {}, "到医院结算时，请出示这个二维码给窗口工作人员。"), img);
     }
     parts.push(h("a", { class: "button secondary", href: "#/records" }, "返回记录列表"));
-    show(...parts);
+    show(...parts.filter(Boolean));
   }
 
   return { list, detail };
