@@ -16,7 +16,7 @@ from server.extensions import db as _db
 from server.institutions import service as inst_service
 from server.institutions.cli import seed_demo
 from server.institutions.models import Institution
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility as _axe
 from tests.conftest import login
 from tests.helpers_filing import png_bytes
 from tests.idgen import resident_id
@@ -24,6 +24,30 @@ from tests.review_helpers import make_filing, user_by_openid
 
 ROOT = Path(__file__).resolve().parents[2]
 ID_NUMBER = resident_id("510104", date(1950, 3, 8), 11)
+
+
+# 互联网应用适老化: text at least 18 px, every control at least 44 px in both directions.
+_SIZES = """() => {
+  const seen = (el) => { const r = el.getBoundingClientRect(); return r.width > 1 && r.height > 1 && getComputedStyle(el).visibility !== 'hidden'; };
+  const small = [];
+  for (const el of document.querySelectorAll('button, a, select, textarea, input:not([type=radio]):not([type=checkbox]):not([type=file]), .choice label')) {
+    if (!seen(el) || el.classList.contains('skip')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height < 44 || r.width < 44) small.push(`${el.tagName} ${el.textContent.trim().slice(0, 12)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+  }
+  for (const el of document.querySelectorAll('main *, header *')) {
+    if (!seen(el) || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 18) small.push(`text ${el.textContent.trim().slice(0, 12)} ${size}px`);
+  }
+  return small;
+}"""
+
+
+def check_accessibility(page, name: str) -> None:
+    """axe-core (no serious or critical violation, screenshot kept) and the elderly-friendly sizes."""
+    _axe(page, name)
+    assert page.evaluate(_SIZES) == [], name
 
 
 def sign_in(page, base, openid, hash_="#/"):
