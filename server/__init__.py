@@ -61,6 +61,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         _sqlite_pragmas(db.engine)
     api.init_app(app)
+    from server.common import http_input
+    http_input.register(app, api)
 
 
 def _engine_options(app: Flask) -> None:
