@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A body can have more bad fields than anyone reads; the answer stays small whatever was sent.
+MAX_DETAILS = 50
+
 
 @dataclass
 class Problem:
@@ -40,7 +43,7 @@ class ApiError(Exception):
 
         body = {"code": self.code, "message": self.message}
         if self.details:
-            body["details"] = [d.to_dict() for d in self.details]
+            body["details"] = [d.to_dict() for d in self.details[:MAX_DETAILS]]
         rid = request_id()
         if rid:
             body["request_id"] = rid

@@ -142,20 +142,32 @@ def test_dev_login_disabled_when_configured_off(app):
     assert resp.status_code == 404
 
 
-def test_login_rate_limited_per_wechat_user(app):
+def test_login_rate_limited_per_wechat_user(app, monkeypatch):
+    """Fixed one-minute windows on a frozen clock (it sits one second before a window's edge, where
+    a real clock made this test fail): the limit within one window, then the next window."""
+    from datetime import datetime, timedelta, timezone
+
+    from server.common import kv
+
+    clock = {"now": datetime(2026, 3, 2, 8, 15, 59, tzinfo=timezone.utc)}
+    monkeypatch.setattr(kv, "now_utc", lambda: clock["now"])
     app.config["RATE_LIMIT_LOGIN_PER_MINUTE"], saved = 3, app.config["RATE_LIMIT_LOGIN_PER_MINUTE"]
     try:
         client = app.test_client()
         statuses = [client.post("/api/v1/auth/wechat", json={"code": f"ok-rl~{i}"}).status_code
                     for i in range(5)]
+        limited = client.post("/api/v1/auth/wechat", json={"code": "ok-rl~5"})
         # Other WeChat users from the same address are not held back by this one.
         others = [client.post("/api/v1/auth/wechat", json={"code": f"ok-rl-other-{i}"}).status_code
                   for i in range(5)]
+        clock["now"] += timedelta(seconds=1)  # the next window
+        after = client.post("/api/v1/auth/wechat", json={"code": "ok-rl~6"}).status_code
     finally:
         app.config["RATE_LIMIT_LOGIN_PER_MINUTE"] = saved
-    assert statuses[:3] == [200, 200, 200]
-    assert statuses[3] == 429
+    assert statuses == [200, 200, 200, 429, 429]
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
     assert others == [200] * 5
+    assert after == 200
 
 
 def test_profile_update_and_validation(client, auth):

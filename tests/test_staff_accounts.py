@@ -2,8 +2,11 @@ from datetime import timedelta
 
 import pytest
 
+from sqlalchemy import select
+
+from server.accounts import lockout
 from server.accounts import staff as staff_service
-from server.accounts.models import StaffAccount
+from server.accounts.models import StaffAccount, StaffLoginFailure
 from server.common.timeutil import now_utc
 from server.extensions import db as _db
 from server.review import cli as review_cli
@@ -63,22 +66,92 @@ def test_wrong_password_and_unknown_user_look_alike(client, app):
     assert body_a == body_b
 
 
-def test_lock_after_five_failures(client, app, monkeypatch):
+def _from(client, source, username, password):
+    return client.post("/api/v1/staff/auth/login", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": source})
+
+
+class Clock:
+    def __init__(self, monkeypatch):
+        self.now = now_utc()
+        monkeypatch.setattr(staff_service, "now_utc", lambda: self.now)
+
+    def advance(self, **kw):
+        self.now += timedelta(**kw)
+
+
+def test_every_failed_login_gets_the_same_answer(client, app):
+    """Unknown name, wrong password, deactivated account with the right password, blocked pair:
+    one status and one body, so none of them tells a stranger anything."""
+    with app.app_context():
+        make_reviewer()
+        make_reviewer("rev-gone")
+        staff_service.deactivate(staff_service.get_by_username("rev-gone"))
+        _db.session.commit()
+    answers = [_from(client, "10.1.0.1", "nobody", PASSWORD),
+               _from(client, "10.1.0.2", "rev-jinhua", "wrong-password-1"),
+               _from(client, "10.1.0.3", "rev-gone", PASSWORD)]
+    for _ in range(5):
+        _from(client, "10.1.0.4", "rev-jinhua", "wrong-password-1")
+    answers.append(_from(client, "10.1.0.4", "rev-jinhua", PASSWORD))  # right password, blocked pair
+    assert {a.status_code for a in answers} == {401}
+    assert all(a.json == answers[0].json for a in answers), [a.json for a in answers]
+    assert "多次输错" in answers[0].json["error"]["message"]
+
+
+def test_backoff_per_account_and_source_grows_and_is_capped(client, app, monkeypatch):
+    clock = Clock(monkeypatch)
     with app.app_context():
         make_reviewer()
         _db.session.commit()
-    for _ in range(4):
-        assert _login(client, "rev-jinhua", "nope-nope-nope").status_code == 401
-    resp = _login(client, "rev-jinhua", "nope-nope-nope")
-    assert resp.status_code == 403 and resp.json["error"]["code"] == "staff.locked"
-    assert "后再试" in resp.json["error"]["message"]
-    until = resp.json["error"]["details"][0]["message"]
-    assert until.endswith("+08:00")
-    # even the right password is refused while locked
-    assert _login(client, "rev-jinhua", PASSWORD).status_code == 403
-    later = now_utc() + timedelta(minutes=16)
-    monkeypatch.setattr(staff_service, "now_utc", lambda: later)
-    assert _login(client, "rev-jinhua", PASSWORD).status_code == 200
+    for _ in range(5):
+        assert _from(client, "10.2.0.1", "rev-jinhua", "nope-nope-nope").status_code == 401
+    # The stranger's source is slowed down; the owner elsewhere is not.
+    assert _from(client, "10.2.0.1", "rev-jinhua", PASSWORD).status_code == 401
+    assert _from(client, "10.2.0.9", "rev-jinhua", PASSWORD).status_code == 200
+    clock.advance(seconds=lockout.FIRST_DELAY.total_seconds() - 1)
+    assert _from(client, "10.2.0.1", "rev-jinhua", PASSWORD).status_code == 401
+    clock.advance(seconds=2)
+    # Past the first delay: one more failure doubles it.
+    assert _from(client, "10.2.0.1", "rev-jinhua", "nope-nope-nope").status_code == 401
+    clock.advance(seconds=lockout.FIRST_DELAY.total_seconds() + 1)
+    assert _from(client, "10.2.0.1", "rev-jinhua", PASSWORD).status_code == 401  # 60 s now
+    clock.advance(seconds=lockout.FIRST_DELAY.total_seconds())
+    for _ in range(12):  # keep failing, each time after the block ends
+        assert _from(client, "10.2.0.1", "rev-jinhua", "nope-nope-nope").status_code == 401
+        clock.advance(seconds=lockout.MAX_DELAY.total_seconds() + 1)
+    # However long it went on, the block never outlasts the cap.
+    assert _from(client, "10.2.0.1", "rev-jinhua", PASSWORD).status_code == 200
+    assert [lockout.delay_after(n) for n in (4, 5, 6, 7)] == [
+        None, timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
+    assert lockout.delay_after(60) == lockout.MAX_DELAY
+
+
+def test_unknown_names_are_slowed_down_like_known_ones(client, app):
+    with app.app_context():
+        make_reviewer()
+        _db.session.commit()
+    for name in ("rev-jinhua", "nobody-here"):
+        for _ in range(5):
+            _from(client, "10.3.0.1", name, "nope-nope-nope")
+    with app.app_context():
+        rows = {r.username: r for r in _db.session.scalars(select(StaffLoginFailure))}
+        assert rows["rev-jinhua"].failures == rows["nobody-here"].failures == 5
+        assert rows["rev-jinhua"].locked_until and rows["nobody-here"].locked_until
+
+
+def test_cli_unlock_lets_the_owner_in_at_once(client, app):
+    with app.app_context():
+        make_reviewer()
+        _db.session.commit()
+    for source in ("10.4.0.1", "10.4.0.2"):
+        for _ in range(6):
+            _from(client, source, "rev-jinhua", "nope-nope-nope")
+    assert _from(client, "10.4.0.1", "rev-jinhua", PASSWORD).status_code == 401
+    result = app.test_cli_runner().invoke(args=["staff", "unlock", "--username", "REV-jinhua"])
+    assert result.exit_code == 0 and "2 address" in result.output, result.output
+    assert _from(client, "10.4.0.1", "rev-jinhua", PASSWORD).status_code == 200
+    assert _from(client, "10.4.0.2", "rev-jinhua", PASSWORD).status_code == 200
 
 
 def test_deactivation_kills_tokens_and_login(client, app):
@@ -91,7 +164,7 @@ def test_deactivation_kills_tokens_and_login(client, app):
         _db.session.commit()
     assert client.get("/api/v1/staff/review/queue", headers=headers).status_code == 401
     resp = _login(client, "rev-jinhua", PASSWORD)
-    assert resp.status_code == 403 and resp.json["error"]["code"] == "auth.account_disabled"
+    assert resp.status_code == 401 and resp.json["error"]["code"] == "staff.bad_credentials"
 
 
 def test_cli_create_list_deactivate(app):

@@ -155,9 +155,10 @@ def test_decompression_bomb_refused_by_pillow_limit():
 
 
 def test_too_many_pixels_refused_before_decoding():
-    bomb = make_png_bomb(8000, 6000)  # 48 million: under Pillow's limit, over ours
+    bomb = make_png_bomb(8000, 7000)  # 56 million: under Pillow's limit, over ours
     err = refused(bomb)
     assert (err.code, err.status) == ("upload.too_many_pixels", 422)
+    assert "5200万像素" in err.message  # the limit is said
     assert refused(make_jpeg(), max_pixels=100).code == "upload.too_many_pixels"
 
 
@@ -197,12 +198,85 @@ def test_empty_refused():
 
 # --- PDF ----------------------------------------------------------------------------------------
 
-def test_pdf_accepted_byte_for_byte():
-    data = make_pdf()
+def test_pdf_rewritten_with_its_pages_only():
+    data = make_pdf("proof page")
     clean = sanitize_upload(data, max_bytes=MB)
     assert (clean.kind, clean.mime, clean.width, clean.height) == ("pdf", "application/pdf", None, None)
-    assert clean.data == data
+    assert clean.data != data and b"ReportLab" in data and b"ReportLab" not in clean.data  # metadata gone
+    reader = PdfReader(io.BytesIO(clean.data))
+    assert len(reader.pages) == 1 and "proof page" in reader.pages[0].extract_text()
+    assert sanitize_upload(data, max_bytes=MB).sha256 == clean.sha256  # deterministic
+
+
+def _with_catalog(data: bytes, extra: bytes) -> bytes:
+    return _fix_xref(data.replace(b"/Type /Catalog", b"/Type /Catalog " + extra, 1), escape=False)
+
+
+def test_pdf_open_action_uri_is_not_stored():
+    data = _with_catalog(make_pdf(), b"/OpenAction << /S /URI /URI (http://tracker.example/x) >>")
+    assert b"/URI" in data and b"/OpenAction" in data
+    clean = sanitize_upload(data, max_bytes=MB)
+    assert b"/URI" not in clean.data and b"/OpenAction" not in clean.data
     assert len(PdfReader(io.BytesIO(clean.data)).pages) == 1
+
+
+def test_pdf_gotor_link_to_unc_path_is_not_stored():
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf())))
+    link = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+        NameObject("/Rect"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(100), FloatObject(100)]),
+        NameObject("/A"): DictionaryObject({NameObject("/S"): NameObject("/GoToR"),
+                                            NameObject("/F"): TextStringObject("\\\\attacker\\share\\x.pdf"),
+                                            NameObject("/D"): ArrayObject([])})})
+    square = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Square"),
+        NameObject("/Rect"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(50), FloatObject(50)]),
+        NameObject("/AA"): DictionaryObject({NameObject("/E"): DictionaryObject({
+            NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("http://tracker.example")})})})
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(link), writer._add_object(square)])
+    buf = io.BytesIO()
+    writer.write(buf)
+    data = buf.getvalue()
+    assert b"GoToR" in data and b"attacker" in data
+    clean = sanitize_upload(data, max_bytes=MB)
+    assert b"GoToR" not in clean.data and b"attacker" not in clean.data and b"tracker" not in clean.data
+    annots = PdfReader(io.BytesIO(clean.data)).pages[0]["/Annots"]
+    assert [a.get_object()["/Subtype"] for a in annots] == ["/Square"]  # drawn, but does nothing
+
+
+def test_pdf_xfa_form_refused():
+    data = _with_catalog(make_pdf(), b"/AcroForm << /Fields [] /XFA (<xdp:xdp/>) >>")
+    err = refused(data)
+    assert (err.code, err.status) == ("upload.pdf_xfa", 422) and "打印为PDF" in err.message
+
+
+def test_pdf_zip_polyglot_is_not_stored_byte_for_byte():
+    import zipfile
+
+    zbuf = io.BytesIO()
+    with zipfile.ZipFile(zbuf, "w") as z:
+        z.writestr("payload.txt", "hidden")
+    pdf = make_pdf()
+    # The ZIP rides in an object no page refers to, just before the cross-reference table.
+    at = pdf.rindex(b"xref")
+    blob = zbuf.getvalue()
+    polyglot = _fix_xref(pdf[:at] + b"99 0 obj\n<< /Length %d >>\nstream\n" % len(blob) + blob
+                         + b"\nendstream\nendobj\n" + pdf[at:], escape=False, lenient_only=True)
+    assert zipfile.is_zipfile(io.BytesIO(polyglot)) and b"payload.txt" in polyglot
+    clean = sanitize_upload(polyglot, max_bytes=MB)
+    assert not zipfile.is_zipfile(io.BytesIO(clean.data)) and b"payload.txt" not in clean.data
+
+
+def test_pdf_page_limit():
+    writer = PdfWriter()
+    for _ in range(51):
+        writer.add_blank_page(200, 200)
+    buf = io.BytesIO()
+    writer.write(buf)
+    err = refused(buf.getvalue())
+    assert err.code == "upload.pdf_too_many_pages" and "50" in err.message
 
 
 def test_pdf_with_javascript_refused():
@@ -226,15 +300,33 @@ def test_pdf_with_escaped_javascript_name_refused_by_object_walk():
     assert refused(data).code == "upload.pdf_active_content"
 
 
-def _fix_xref(data: bytes) -> bytes:
-    """Rewrite the PDF through pypdf's lenient reader so offsets are right again."""
+def _fix_xref(data: bytes, escape: bool = True, lenient_only: bool = False) -> bytes:
+    """Rewrite the PDF through pypdf's lenient reader so offsets are right again (lenient_only:
+    keep the bytes, only rebuild the cross-reference table at the end)."""
+    if lenient_only:
+        return _rebuild_xref(data)
     reader = PdfReader(io.BytesIO(data), strict=False)
     writer = PdfWriter(clone_from=reader)
     buf = io.BytesIO()
     writer.write(buf)
     out = buf.getvalue()
     # pypdf writes names unescaped; escape again so only the walk can see them.
-    return out.replace(b"/JavaScript", b"/J#61vaScript")
+    return out.replace(b"/JavaScript", b"/J#61vaScript") if escape else out
+
+
+def _rebuild_xref(data: bytes) -> bytes:
+    """A fresh xref table for every `N 0 obj` in the bytes (all objects kept, referenced or not)."""
+    import re
+
+    body = data[:data.rindex(b"xref")]
+    offsets = {int(m.group(1)): m.start() for m in re.finditer(rb"(?m)^(\d+) 0 obj", body)}
+    size = max(offsets) + 1
+    rows = [b"0000000000 65535 f \n"] + [
+        (b"%010d 00000 n \n" % offsets[i]) if i in offsets else b"0000000000 65535 f \n"
+        for i in range(1, size)]
+    root = re.search(rb"/Root (\d+ 0 R)", data).group(1)
+    return (body + b"xref\n0 %d\n" % size + b"".join(rows)
+            + b"trailer\n<< /Size %d /Root %s >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, len(body)))
 
 
 def test_pdf_launch_action_refused():
@@ -295,3 +387,54 @@ def test_open_file_missing(tmp_path):
     with pytest.raises(UploadError) as exc:
         open_file(LocalStorage(tmp_path), f"ab/cd/{h}.pdf")
     assert exc.value.code == "upload.not_found"
+
+
+# --- bounded decoding -----------------------------------------------------------------------------
+
+_PEAK_SCRIPT = """
+import resource, sys
+from server.filing.uploads import sanitize_upload
+data = open(sys.argv[1], "rb").read()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+clean = sanitize_upload(data, max_bytes=len(data) + 1)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+print(clean.width, clean.height, peak // 1024)
+"""
+
+
+def _peak_mb(path) -> tuple[int, int, int]:
+    """Sanitize in a fresh process; returns the stored size and how many MB the peak memory grew."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(path)], cwd=root, check=True,
+                         capture_output=True, text=True, timeout=120).stdout.split()
+    return int(out[0]), int(out[1]), int(out[2])
+
+
+def test_50_megapixel_phone_photo_decodes_in_bounded_memory(tmp_path):
+    from server.filing.uploads import MAX_PIXELS, MAX_SIDE
+
+    size = (8160, 6120)  # a 50-megapixel sensor
+    assert size[0] * size[1] <= MAX_PIXELS
+    im = Image.new("RGB", size, (200, 180, 160))
+    im.paste((20, 20, 20), (1000, 1000, 7000, 5000))
+    path = tmp_path / "photo.jpg"
+    im.save(path, "JPEG", quality=85)
+    del im
+    width, height, grew = _peak_mb(path)
+    assert max(width, height) <= MAX_SIDE and abs(width / height - 8160 / 6120) < 0.01
+    # Decoded at full size it is 200 MB (RGB is held as 4 bytes a pixel); at 1/2 scale, 50.
+    assert grew < 120, grew
+
+
+def test_large_png_is_downscaled_first_in_bounded_memory(tmp_path):
+    from server.filing.uploads import MAX_SIDE
+
+    path = tmp_path / "big.png"
+    path.write_bytes(make_png_bomb(8000, 5000))  # 116 KB on disk, 40 million pixels
+    width, height, grew = _peak_mb(path)
+    assert (width, height) == (MAX_SIDE, MAX_SIDE * 5000 // 8000)
+    assert grew < 200, grew  # was 470 MB: converted, transposed and copied at full size

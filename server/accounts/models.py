@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.common.models import TimestampMixin, UTCDateTime
@@ -57,7 +57,22 @@ class StaffAccount(TimestampMixin, db.Model):
     region_codes: Mapped[list] = mapped_column(JSON, default=list)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffLoginFailure(db.Model):
+    """Failed staff logins per (username as typed, source address): what the back-off counts.
+
+    Keyed by the name typed, not the account, so an unknown name is slowed down exactly like a
+    known one; keyed by source too, so a stranger's guesses do not keep the owner out."""
+
+    __tablename__ = "staff_login_failures"
+    __table_args__ = (UniqueConstraint("username", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))  # looked up through the unique (username, source)
+    source: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -1,25 +1,22 @@
 """Staff accounts (reviewers and counter staff): creation, password login with lock-out, deactivation.
 
-Passwords are hashed with Argon2id (argon2-cffi). After MAX_FAILURES wrong passwords in a row the
-account is locked for LOCK_MINUTES; the message says until when.
+Passwords are hashed with Argon2id (argon2-cffi). Every failed login gets the same answer; failures
+slow down the (username, source) pair that made them (see `lockout`), never the account as a whole.
 """
 from __future__ import annotations
-
-from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 
+from server.accounts import lockout
 from server.accounts.models import AuthToken, StaffAccount
-from server.common.timeutil import now_utc, to_cn
+from server.common.timeutil import now_utc
 from server.errors import ApiError, Problem, validation_failed
 from server.extensions import db
 from server.filing.rules import canonical_region_code
 
 ROLES = ("reviewer", "counter", "operator")
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
@@ -44,12 +41,6 @@ def check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise StaffInputError("staff.password_too_short",
                               f"密码至少{MIN_PASSWORD_LENGTH}位", "password")
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt
 
 
 def create_staff(username: str, password: str, role: str, *, region_codes=(),
@@ -79,74 +70,58 @@ def create_staff(username: str, password: str, role: str, *, region_codes=(),
     staff = StaffAccount(username=username, display_name=display_name, password_hash=hash_password(password),
                          role=role, region_codes=sorted(set(codes)),
                          institution_id=institution_id if role == "counter" else None,
-                         active=True, failed_logins=0)
+                         active=True)
     db.session.add(staff)
     db.session.flush()
     return staff
 
 
-def _bad_credentials() -> ApiError:
-    return ApiError(401, "staff.bad_credentials", "用户名或密码不正确")
+def _login_failed() -> ApiError:
+    # One answer for every failure (unknown name, wrong password, blocked, deactivated): anything
+    # else tells a stranger which names exist or that a guessed password was right.
+    return ApiError(401, "staff.bad_credentials", "用户名或密码不正确。多次输错后需要等几分钟再试")
 
 
-def _locked(until: datetime) -> ApiError:
-    local = to_cn(until)
-    return ApiError(403, "staff.locked",
-                    f"密码错误次数过多，账号已暂时锁定，请于{local:%H:%M}（北京时间）后再试",
-                    details=[Problem(None, "staff.locked_until", local.isoformat(timespec="seconds"))])
-
-
-def authenticate(username: str, password: str) -> StaffAccount:
-    """The account for these credentials; raises ApiError 401 (wrong), 403 (locked / deactivated).
-
-    A wrong password is counted and committed here at once, because the failing request rolls
-    back its own session."""
-    username = (username or "").strip().lower()
-    staff = db.session.scalar(select(StaffAccount).where(StaffAccount.username == username))
-    now = now_utc()
-    if staff is None:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "")
-        except VerificationError:
-            pass
-        raise _bad_credentials()
-    locked_until = _aware(staff.locked_until)
-    if locked_until and locked_until > now:
-        raise _locked(locked_until)
+def _burn_time(password: str) -> None:
+    """Verify against a dummy hash so every refusal costs as long as a real check."""
     try:
-        _hasher.verify(staff.password_hash, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        _count_failure(staff, now)
-        if staff.locked_until and _aware(staff.locked_until) > now:
-            raise _locked(_aware(staff.locked_until)) from None
-        raise _bad_credentials() from None
-    if not staff.active:
-        raise ApiError(403, "auth.account_disabled", "账号已停用")
-    staff.failed_logins = 0
-    staff.locked_until = None
+        _hasher.verify(_DUMMY_HASH, password or "")
+    except VerificationError:
+        pass
+
+
+def authenticate(username: str, password: str, source: str | None = None) -> StaffAccount:
+    """The account for these credentials, or ApiError 401 whatever went wrong.
+
+    Failures are counted per (username, source) by `lockout`, in their own transaction."""
+    username = (username or "").strip().lower()
+    now = now_utc()
+    if lockout.blocked_until(username, source, now):
+        _burn_time(password)
+        raise _login_failed()
+    staff = db.session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    verified = False
+    if staff is None:
+        _burn_time(password)
+    else:
+        try:
+            verified = _hasher.verify(staff.password_hash, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            verified = False
+    if not verified or not staff.active:
+        lockout.record_failure(username, source, now)
+        raise _login_failed()
+    lockout.clear(username, source)
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     db.session.flush()
     return staff
 
 
-def _count_failure(staff: StaffAccount, now: datetime) -> None:
-    # Committed at once with an atomic increment: the request that raises rolls back its session,
-    # and two concurrent wrong guesses must both count.
-    db.session.execute(update(StaffAccount).where(StaffAccount.id == staff.id)
-                       .values(failed_logins=StaffAccount.failed_logins + 1))
-    db.session.commit()
-    db.session.refresh(staff)
-    if staff.failed_logins >= MAX_FAILURES:
-        staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        staff.failed_logins = 0
-        db.session.commit()
-
-
-def login(username: str, password: str) -> dict:
+def login(username: str, password: str, source: str | None = None) -> dict:
     from server.accounts.tokens import issue_token
 
-    staff = authenticate(username, password)
+    staff = authenticate(username, password, source)
     token, record = issue_token(staff=staff)
     return {"token": token, "expires_at": record.expires_at, "staff": staff}
 
@@ -165,8 +140,6 @@ def deactivate(staff: StaffAccount) -> StaffAccount:
 def set_password(staff: StaffAccount, password: str) -> None:
     check_password_strength(password)
     staff.password_hash = hash_password(password)
-    staff.failed_logins = 0
-    staff.locked_until = None
     db.session.flush()
 
 

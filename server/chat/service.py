@@ -16,6 +16,7 @@ from server.chat import dialog, drafting
 from server.chat.models import ChatMessage, ChatSession
 from server.chat.state import DialogState
 from server.chat.understand import Context, understand
+from server.common import quotas
 from server.common.idnumbers import mask_id, mask_phone, mask_sensitive_text
 from server.common.timeutil import SHANGHAI, now_utc, today_cn
 from server.errors import ApiError, Problem, not_found
@@ -143,6 +144,7 @@ def _save_state(session: ChatSession, state: dict, filing: Filing | None) -> Non
 
 def start_session(user: User, entry: str | None = None) -> dict:
     """A new conversation; from a counter QR token the visit place and the hospital are known."""
+    quotas.check_new_chat_session(user.id)
     entry_info = None
     if entry:
         from server.institutions.service import resolve_entry

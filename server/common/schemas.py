@@ -1,8 +1,17 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from datetime import date, datetime
+
+from marshmallow import Schema, ValidationError, fields, post_load
 
 from server.common.timeutil import to_cn
+
+# What any field here can mean: ids and counts fit a database integer; dates are within two
+# centuries (birth dates from 1900, filings a few years ahead), which keeps date arithmetic and
+# time-zone conversion away from the ends of the calendar.
+MAX_INT = 2**63 - 1
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
 
 
 class CNDateTime(fields.DateTime):
@@ -12,10 +21,36 @@ class CNDateTime(fields.DateTime):
         return super()._serialize(to_cn(value), attr, obj, **kwargs)
 
 
+def _out_of_bounds(value) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+        return "数值太大"
+    if isinstance(value, (date, datetime)):
+        day = value.date() if isinstance(value, datetime) else value
+        if not MIN_DATE <= day <= MAX_DATE:
+            return f"日期超出范围（{MIN_DATE.year}年至{MAX_DATE.year}年）"
+    return None
+
+
 class StrictSchema(Schema):
     class Meta:
         ordered = True
 
+    @post_load
+    def _within_bounds(self, data, **kwargs):
+        """One place for every schema: numbers and dates a field type accepts but nothing here can use."""
+        errors = {}
+        for name, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                problem = _out_of_bounds(item)
+                if problem:
+                    errors[name] = [problem]
+                    break
+        if errors:
+            raise ValidationError(errors)
+        return data
 
 class ResponseSchema(StrictSchema):
     """An answer's shape. Every field is always present (required in the document, so generated

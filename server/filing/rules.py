@@ -380,6 +380,8 @@ def cancel_lock_message(unlocked_on: date) -> str:
 
 def can_extend(filing_type: str, status: str, end_date: date | None, today: date) -> bool:
     """Only an approved temporary filing, before it ends (on its last day still)."""
+    if not filing_type:  # a draft not yet past the filing-type step
+        return False
     ftype = get_filing_type(filing_type)
     return (not ftype.is_long_term and status == "approved" and end_date is not None
             and today <= end_date)

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.accounts.models import FamilyMember, User
-from server.common import crypto, datakeys
+from server.common import crypto, datakeys, quotas
 from server.common.pagination import Page, fetch_page
 from server.common.storage import get_storage
 from server.common.signed_urls import file_url
@@ -375,6 +375,7 @@ def create_draft(user: User, *, applicant: Any = "self", prefill: dict | None = 
     member id). Insured place and scheme come from the profile unless `prefill` names them;
     `prefill` may carry any step-1/step-3 field and is validated like a PATCH: every problem is
     raised at once, and no draft is made when there is one."""
+    quotas.check_new_draft(user.id)
     filing = Filing(owner_id=user.id, status="draft", source=source,
                     origin_institution_id=origin_institution_id,
                     insured_region_code=user.default_insured_region_code,
@@ -515,6 +516,7 @@ def add_document(user: User, filing: Filing, doc_code: str, data: bytes) -> Fili
     if doc_code not in codes:
         raise ApiError(422, "validation_failed", "请检查以下内容", details=[Problem(
             "doc_code", "filing.doc_code_invalid", "请选择材料类型：" + "、".join(codes.values()))])
+    quotas.check_new_document(filing.id)
     try:
         clean = uploads.sanitize_upload(data, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
         key = uploads.store_file(get_storage(), clean)

@@ -3,9 +3,15 @@
 Pure file handling: no Flask, no database. The HTTP layer turns an UploadError into an ApiError
 (`ApiError(err.status, err.code, err.message, field=err.field)`).
 
-Images are decoded once and re-encoded from their pixels, so nothing the camera wrote (GPS position,
-device, XMP, comments, thumbnails) leaves this module. PDFs are kept byte for byte (rewriting them
-risks breaking what a reviewer must read) but are parsed and refused when broken, encrypted or active.
+Images are decoded once, at most MAX_PIXELS (a 50-megapixel phone photo fits), downscaled to
+MAX_SIDE before anything else (JPEGs decode straight at 1/2, 1/4 or 1/8 scale, so memory follows
+the stored size, not the photo's), and re-encoded from their pixels, so nothing the camera wrote (GPS
+position, device, XMP, comments, thumbnails) leaves this module.
+
+PDFs are parsed and refused when broken, encrypted, scripted or an XFA form, and otherwise rewritten
+page by page: only the pages, what they draw and their annotations without actions are stored. The
+document's open action, outline, names, attached files, metadata and anything hidden between objects
+(a ZIP riding in the same bytes, say) are left behind.
 """
 from __future__ import annotations
 
@@ -29,6 +35,15 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PDF_MAGIC = b"%PDF-"
 
 JPEG_QUALITY = 90
+# 8160×6120 and 8192×6144 (50-megapixel sensors) fit; decoded RGBA at this size is ~210 MB, the most
+# one upload may cost a worker (PNG; a JPEG decodes at reduced scale for a small fraction of that).
+MAX_PIXELS = 52_000_000
+# The long side of a stored image: a phone photo of a document stays easy to read.
+MAX_SIDE = 4096
+MAX_PDF_PAGES = 50
+# Annotations that play, attach or link: a proof to look at needs none of them.
+_DROPPED_ANNOTS = frozenset({"/Link", "/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia",
+                             "/3D", "/Popup"})
 
 # Names that make a PDF do something when opened or clicked, or carry other files inside it.
 # A proof document is something to look at: none of these has a reason to be there.
@@ -67,8 +82,13 @@ def _corrupt(message: str = "文件已损坏或不完整，请重新拍照或重
     return UploadError("upload.corrupt", message, 422)
 
 
-def _too_many_pixels() -> UploadError:
-    return UploadError("upload.too_many_pixels", "图片尺寸太大了，请缩小后再上传", 422)
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 10_000:g}万像素" if pixels >= 10_000 else f"{pixels}像素"
+
+
+def _too_many_pixels(max_pixels: int) -> UploadError:
+    return UploadError("upload.too_many_pixels",
+                       f"图片太大了（最多{_megapixels(max_pixels)}），请缩小后再上传", 422)
 
 
 @dataclass(frozen=True)
@@ -97,7 +117,7 @@ def detect_kind(data: bytes) -> Kind | None:
     return None
 
 
-def sanitize_upload(data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000) -> CleanFile:
+def sanitize_upload(data: bytes, *, max_bytes: int, max_pixels: int = MAX_PIXELS) -> CleanFile:
     """Check an uploaded file and return a clean copy, or raise UploadError."""
     if len(data) > max_bytes:
         raise _too_large(max_bytes)
@@ -107,8 +127,7 @@ def sanitize_upload(data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000
     if kind is None:
         raise _unsupported()
     if kind == "pdf":
-        _check_pdf(data)
-        return _clean_file("pdf", data)
+        return _clean_file("pdf", _check_and_rewrite_pdf(data))
     image = _decode_image(data, kind, max_pixels)
     return _clean_file(kind, _encode_image(image, kind), image.width, image.height)
 
@@ -127,7 +146,7 @@ def _decode_image(data: bytes, kind: Kind, max_pixels: int) -> Image.Image:
         # Pillow raises above twice its MAX_IMAGE_PIXELS; below that our own max_pixels decides.
         im = Image.open(io.BytesIO(data), formats=["JPEG" if kind == "jpeg" else "PNG"])
     except Image.DecompressionBombError:
-        raise _too_many_pixels() from None
+        raise _too_many_pixels(max_pixels) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise _corrupt() from None
     with im:
@@ -136,19 +155,36 @@ def _decode_image(data: bytes, kind: Kind, max_pixels: int) -> Image.Image:
         if width <= 0 or height <= 0:
             raise _corrupt()
         if width * height > max_pixels:
-            raise _too_many_pixels()
+            raise _too_many_pixels(max_pixels)
+        icc = im.info.get("icc_profile")
         try:
+            if kind == "jpeg" and max(width, height) > MAX_SIDE:
+                # Decode at the smallest 1/2^n scale whose long side is still over MAX_SIDE / 2
+                # (a 50-megapixel photo: 1/2, so a quarter of the pixels are ever in memory).
+                scale = 2 * max(width, height) / MAX_SIDE
+                im.draft(im.mode, (max(1, int(width / scale)), max(1, int(height / scale))))
             im.load()
         except Image.DecompressionBombError:
-            raise _too_many_pixels() from None
+            raise _too_many_pixels(max_pixels) from None
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
             # Truncated ("image file is truncated"), broken Huffman/zlib data, bad CRCs.
             raise _corrupt() from None
-        icc = im.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(im)
+        small = _downscale(im)
+        upright = ImageOps.exif_transpose(small)
         upright = _to_output_mode(upright, kind)
         upright = _to_srgb(upright, icc)
         return _pixels_only(upright)
+
+
+def _downscale(im: Image.Image) -> Image.Image:
+    """The first thing done with the pixels: every later step works on at most MAX_SIDE²."""
+    if max(im.size) <= MAX_SIDE:
+        return im
+    if im.mode in ("1", "P"):  # resampling needs real grey or colour values
+        im = im.convert("L" if im.mode == "1" else ("RGBA" if "transparency" in im.info else "RGB"))
+    # In place (no second full-size copy); info, and so the EXIF orientation, stays for later.
+    im.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return im
 
 
 def _to_output_mode(im: Image.Image, kind: Kind) -> Image.Image:
@@ -192,7 +228,8 @@ def _encode_image(im: Image.Image, kind: Kind) -> bytes:
 
 # --- PDF ----------------------------------------------------------------------------------------
 
-def _check_pdf(data: bytes) -> None:
+def _check_and_rewrite_pdf(data: bytes) -> bytes:
+    """Refuse a broken, encrypted, scripted or XFA PDF; return the rewritten copy to store."""
     # The spec puts %%EOF in the last 1024 bytes; a cut-off download fails here first.
     if b"%%EOF" not in data[-1024:]:
         raise _corrupt("PDF文件不完整，请重新选择文件")
@@ -202,18 +239,66 @@ def _check_pdf(data: bytes) -> None:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise UploadError("upload.pdf_encrypted", "PDF文件设置了密码，请上传没有密码的文件", 422)
-        if len(reader.pages) < 1:
+        pages = len(reader.pages)
+        if pages < 1:
             raise _corrupt("PDF文件里没有内容，请重新选择文件")
+        if pages > MAX_PDF_PAGES:
+            raise UploadError("upload.pdf_too_many_pages",
+                              f"PDF文件最多{MAX_PDF_PAGES}页，请只上传需要的页面", 422)
         for page in reader.pages:
             page.mediabox  # noqa: B018  # touching each page makes pypdf resolve the page tree
+        if _is_xfa(reader):
+            # An XFA form draws its content at open time: the pages alone may show nothing.
+            raise UploadError("upload.pdf_xfa", "这是动态表单PDF，请用“打印为PDF”另存一份，或拍照上传", 422)
         if _has_active_content(reader):
             raise _active_pdf()
+        return _rewrite(reader)
     except UploadError:
         raise
     except RecursionError:
         raise _corrupt() from None
     except Exception:  # noqa: BLE001  # pypdf raises many kinds on malformed input; all mean broken
         raise _corrupt("PDF文件已损坏，请重新选择文件") from None
+
+
+def _is_xfa(reader: PdfReader) -> bool:
+    form = reader.trailer["/Root"].get("/AcroForm")
+    form = form.get_object() if form is not None else None
+    return isinstance(form, DictionaryObject) and "/XFA" in form
+
+
+def _rewrite(reader: PdfReader) -> bytes:
+    """A new file holding only the pages: no catalog entries (open action, outline, names, forms'
+    scripts), no document metadata, no unreferenced objects, no bytes after the last %%EOF."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for page in reader.pages:
+        # Cleaned before the copy: the writer keeps every object it copies, referenced or not.
+        _strip_actions(page)
+        writer.add_page(page)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _strip_actions(page) -> None:
+    page.pop(NameObject("/AA"), None)  # page open/close actions
+    annots = page.get("/Annots")
+    if annots is None:
+        return
+    kept = ArrayObject()
+    for ref in annots.get_object():
+        annot = ref.get_object()
+        if not isinstance(annot, DictionaryObject) or annot.get("/Subtype") in _DROPPED_ANNOTS:
+            continue
+        for key in ("/A", "/AA"):  # what a click or focus would do: URI, GoToR, Launch, ...
+            annot.pop(NameObject(key), None)
+        kept.append(ref)
+    if kept:
+        page[NameObject("/Annots")] = kept
+    else:
+        del page["/Annots"]
 
 
 def _active_pdf() -> UploadError:

@@ -20,7 +20,7 @@ blp = Blueprint("records", __name__, url_prefix="/api/v1", description="备案�
 
 class RecordQuerySchema(StrictSchema):
     person = fields.String(load_default=None, metadata={"description": "self 或家庭成员 id"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -143,7 +143,7 @@ def list_records(user: User, *, person: str | None = None, page: int = 1, per_pa
     if person == "self":
         query = query.where(Filing.family_member_id.is_(None))
     elif person:
-        if not person.isdigit():
+        if not (person.isascii() and person.isdigit() and len(person) <= 18):
             raise validation_failed([Problem("person", "records.person_invalid", "请选择要查看的人")])
         query = query.where(Filing.family_member_id == int(person))
     rows = db.session.scalars(query.order_by(Filing.created_at.desc(), Filing.id.desc())

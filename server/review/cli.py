@@ -1,4 +1,4 @@
-"""flask staff create|deactivate|list|set-password, flask expire-filings, and the demo reviewer."""
+"""flask staff create|deactivate|list|set-password|unlock, flask expire-filings, and the demo reviewer."""
 from __future__ import annotations
 
 import sys
@@ -77,6 +77,15 @@ def register_cli(app) -> None:
             raise click.ClickException(exc.message) from None
         db.session.commit()
         click.echo(f"password changed for {account.username}")
+
+    @staff_group.command("unlock")
+    @click.option("--username", required=True)
+    def unlock(username):
+        """Forget the failed logins of USERNAME from every address (after the owner asked)."""
+        from server.accounts import lockout
+
+        sources = lockout.unlock(username.strip().lower())
+        click.echo(f"unlocked {username.strip().lower()}: failures from {sources} address(es) forgotten")
 
     @staff_group.command("list")
     def list_staff():

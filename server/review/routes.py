@@ -40,7 +40,7 @@ class StaffLoginResultSchema(ResponseSchema):
 
 
 class QueueQuerySchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -60,11 +60,11 @@ def staff_login(body):
     from flask import current_app, request
 
     # Keyed on the username at the caller's address: one caller's guessing does not lock out
-    # colleagues behind the same proxy, and spreading guesses over addresses meets the lock-out.
+    # colleagues behind the same proxy; failures also slow that pair down (accounts.lockout).
     caller = f"{body['username'].casefold()}@{request.remote_addr or '?'}"
     hit_rate_limit("staff-login", hashlib.sha256(caller.encode()).hexdigest(),
                    current_app.config["RATE_LIMIT_LOGIN_PER_MINUTE"])
-    return staff_service.login(body["username"], body["password"])
+    return staff_service.login(body["username"], body["password"], request.remote_addr)
 
 
 @blp.post("/auth/logout")
