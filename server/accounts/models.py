@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.common.models import TimestampMixin, UTCDateTime
+from server.common.models import EncryptedText, TimestampMixin, UTCDateTime
 from server.extensions import db
 
 
@@ -22,7 +22,7 @@ class User(TimestampMixin, db.Model):
     id_number_enc: Mapped[str | None] = mapped_column(Text)
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     id_number_masked: Mapped[str | None] = mapped_column(String(32))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(EncryptedText())  # plain in Python, encrypted at rest
     default_insured_region_code: Mapped[str | None] = mapped_column(String(6))
     default_scheme: Mapped[str | None] = mapped_column(String(16))
     privacy_version: Mapped[str | None] = mapped_column(String(16))
@@ -39,7 +39,7 @@ class FamilyMember(TimestampMixin, db.Model):
     id_number_enc: Mapped[str] = mapped_column(Text)
     id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
     id_number_masked: Mapped[str] = mapped_column(String(32))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(EncryptedText())  # plain in Python, encrypted at rest
     # The filer confirms the person agreed to being filed for (recorded, with when).
     consent_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -177,12 +177,16 @@ def mask_id(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
-_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def validate_mobile(raw: str) -> str:
-    """A mainland mobile number as 11 digits; spaces, dashes, brackets and +86/0086 are tolerated."""
+    """A mainland mobile number as 11 ASCII digits; spaces, dashes, brackets and +86/0086 are
+    tolerated, and digits of any script are read as the digits they are."""
+    # NFKC turns full-width digits into ASCII; any other decimal digit (Arabic-Indic ٠-٩, ...) is
+    # mapped too, so one number is stored one way. Superscripts and the like are not digits: refused.
     text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
     digits = re.sub(r"[\s\-()]", "", text)
     if not digits:
         raise PhoneNumberError("phone.required", MSG_PHONE_REQUIRED)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.common.models import TimestampMixin, UTCDateTime
+from server.common.models import EncryptedText, TimestampMixin, UTCDateTime
 from server.extensions import db
 
 
@@ -35,7 +35,7 @@ class Filing(TimestampMixin, db.Model):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     contact_name: Mapped[str | None] = mapped_column(String(64))
-    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText())  # plain in Python, encrypted at rest
     address: Mapped[str | None] = mapped_column(String(200))
 
     notice_version: Mapped[str | None] = mapped_column(String(32))
