@@ -29,8 +29,9 @@ pytestmark = pytest.mark.sqlite_only
 
 PASSWORD = "fuzzing-password-1"
 # Examples per operation and generation mode; FUZZ_EXAMPLES=200 for a longer run by hand.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 ROLES = ("reviewer", "counter")
+OBJECT_PARAMS = ("filing_id", "member_id", "doc_id", "session_id")
 
 
 def no_server_error(identity, case, response):
@@ -67,10 +68,11 @@ def staff_accounts(app, client):
     return ids
 
 
-def fresh_identities(app, client, staff_ids) -> dict[str, dict]:
-    """New tokens for every identity (an operation may log out or otherwise spend the last ones).
-    Staff tokens are issued directly: the fuzzed login calls use up the login rate limit."""
-    out = {"anonymous": {}, "user": login(client, "openid-fuzz")}
+def fresh_identities(app, client, staff_ids, n: int) -> dict[str, dict]:
+    """New tokens for every identity (an operation may log out or otherwise spend the last ones),
+    the user a new person each time (quotas count per person). Staff tokens are issued directly:
+    the fuzzed login calls use up the login rate limit."""
+    out = {"anonymous": {}, "user": login(client, f"openid-fuzz-{n}")}
     with app.app_context():
         for role in ROLES:
             token, _ = issue_token(staff=_db.session.get(StaffAccount, staff_ids[role]))
@@ -79,11 +81,39 @@ def fresh_identities(app, client, staff_ids) -> dict[str, dict]:
     return out
 
 
-def fuzz_operation(operation, identities) -> list[str]:
-    """Run the generated cases of one operation; returns what failed (one line per distinct failure)."""
+def user_objects(client, headers) -> dict[str, object]:
+    """Real ids for path parameters, so generated requests reach past the 404 of a made-up id:
+    a profile, a family member, a draft with a proof document, a chat session."""
+    from tests.helpers_filing import add_family_member, png_bytes, upload
+    from tests.idgen import resident_id
+
+    client.patch("/api/v1/me", headers=headers, json={
+        "name": "张三", "id_number": resident_id(), "phone": "13800138000",
+        "default_insured_region_code": "510100", "default_scheme": "employee"})
+    version = client.get("/api/v1/consent", headers=headers).json["version"]
+    client.post("/api/v1/consent", json={"version": version}, headers=headers)
+    member = add_family_member(client, headers)
+    draft = client.post("/api/v1/filings", headers=headers, json={
+        "applicant": "self", "filing_type": "referral", "visit_region_code": "310000"}).json
+    doc = upload(client, headers, draft["id"], "referral_certificate", png_bytes()).json
+    session = client.post("/api/v1/chat/sessions", json={}, headers=headers).json
+    return {"filing_id": draft["id"], "member_id": member["id"], "doc_id": doc["document"]["id"],
+            "session_id": session["session_id"]}
+
+
+def _path_names(operation) -> set[str]:
+    return {param.name for param in operation.path_parameters}
+
+
+def fuzz_operation(operation, identities, objects: dict | None = None) -> list[str]:
+    """Run the generated cases of one operation; returns what failed (one line per distinct failure).
+    With `objects`, half the cases use those real ids for the path parameters."""
     failures: dict[str, str] = {}
-    strategy = st.one_of(operation.as_strategy(generation_mode=mode)
-                         for mode in schemathesis.GenerationMode)
+    strategies = [operation.as_strategy(generation_mode=mode) for mode in schemathesis.GenerationMode]
+    if objects:
+        strategies += [operation.as_strategy(generation_mode=mode, path_parameters=objects)
+                       for mode in schemathesis.GenerationMode]
+    strategy = st.one_of(strategies)
 
     @given(case=strategy)
     @settings(max_examples=EXAMPLES * 2, deadline=None, derandomize=True, database=None,
@@ -108,6 +138,12 @@ def test_no_server_error_for_any_input(app, client, staff_accounts):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 50  # the whole document, not a stub of it
     failures = []
-    for operation in operations:
-        failures += fuzz_operation(operation, fresh_identities(app, client, staff_accounts))
+    for n, operation in enumerate(operations):
+        identities = fresh_identities(app, client, staff_accounts, n)
+        names = _path_names(operation)
+        objects = None
+        if names and names <= set(OBJECT_PARAMS):
+            known = user_objects(client, identities["user"])
+            objects = {name: known[name] for name in names}
+        failures += fuzz_operation(operation, identities, objects)
     assert not failures, f"{len(failures)} failing:\n" + "\n".join(failures)

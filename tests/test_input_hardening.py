@@ -144,3 +144,12 @@ def test_reported_problems_are_capped(client, auth):
     error = assert_envelope(resp, 422)
     assert len(error["details"]) == MAX_DETAILS
     assert len(resp.get_data()) < 10_000
+
+
+def test_nul_in_a_stored_header_is_refused(client):
+    from tests.helpers_filing import make_ready_draft, setup_user
+    headers = setup_user(client, "openid-header")
+    draft = make_ready_draft(client, headers, "referral")
+    resp = client.post(f"/api/v1/filings/{draft['id']}/submit",
+                       headers={**headers, "Idempotency-Key": "key\x00one"})
+    assert assert_envelope(resp, 400)["details"][0]["field"] == "Idempotency-Key"

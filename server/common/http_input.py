@@ -2,7 +2,8 @@
 
 - Path integers: `<int:…>` only matches what a database integer can hold (larger ids cannot exist: 404).
 - Text: NUL characters (PostgreSQL refuses them) and lone surrogates (not encodable as UTF-8) in the
-  path, the query, form fields, file names or anywhere in a JSON body: 422 naming the field.
+  path, the query, form fields, file names or anywhere in a JSON body: 422 naming the field; a NUL
+  in a header: 400.
 - JSON bodies: size, total number of members and nesting depth are bounded, so a hostile body is
   refused before a schema spends time on it or reports one problem per member.
 """
@@ -71,6 +72,9 @@ def _too_deep() -> ApiError:
 def check_request() -> None:
     if has_bad_text(request.path):
         raise _bad_text("path")
+    for name, value in request.headers.items():
+        if "\x00" in value:  # e.g. Idempotency-Key, which is stored
+            raise ApiError(400, "bad_request", "请求格式不正确", field=name)
     for key, value in request.args.items(multi=True):
         if has_bad_text(key) or has_bad_text(value):
             raise _bad_text(key if not has_bad_text(key) else None)
