@@ -55,3 +55,42 @@ def test_phones_are_encrypted_at_rest_everywhere(client, app):
     from server.filing.models import Filing
     with app.app_context():
         assert _db.session.get(Filing, draft.json["id"]).contact_phone == "13700137000"
+
+
+def test_key_rotation_covers_the_phone_columns(app):
+    from server import create_app
+    from server.common import crypto, keyrotation
+    from server.config import TestConfig
+
+    old_key, new_key = "old-data-key-" + "o" * 30, "new-data-key-" + "n" * 30
+
+    def other(**cfg):
+        return create_app(TestConfig(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                                     WECHAT_API_BASE=app.config["WECHAT_API_BASE"], **cfg))
+
+    apps = [other(DATA_KEY=old_key), other(DATA_KEY=new_key, DATA_KEYS_OLD=old_key), other(DATA_KEY=new_key)]
+    try:
+        with apps[0].app_context():
+            names = {str(c) for c in keyrotation.encrypted_columns()}
+        assert {"users.phone", "family_members.phone", "filings.contact_phone"} <= names
+        client = apps[0].test_client()
+        headers = setup_user(client, "openid-rotate-phone", phone=NUMBER)
+        add_family_member(client, headers, phone="13900139000")
+        assert client.post("/api/v1/filings", json={"applicant": "self"}, headers=headers).status_code == 201
+        result = apps[1].test_cli_runner().invoke(args=["keys", "rotate"])
+        assert result.exit_code == 0, result.output
+        for table, column in (("users", "phone"), ("family_members", "phone"), ("filings", "contact_phone")):
+            values = stored(apps[2], table, column)
+            assert values
+            for value in values:
+                assert crypto.decrypt(value, [new_key]) in (NUMBER, "13900139000")
+                with pytest.raises(crypto.DecryptionError):
+                    crypto.decrypt(value, [old_key])
+        fresh = apps[2].test_client()
+        assert fresh.get("/api/v1/me", headers=login(fresh, "openid-rotate-phone")).json["phone_masked"] == \
+            "138****5678"
+    finally:
+        for made in apps:
+            with made.app_context():
+                _db.session.remove()
+                _db.engine.dispose()

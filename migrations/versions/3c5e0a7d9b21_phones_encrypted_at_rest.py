@@ -33,9 +33,9 @@ def _convert(change) -> None:
 def _keys():
     from flask import current_app
 
-    from server.common.models import data_secrets
+    from server.common import datakeys
 
-    return current_app.config["DATA_KEY"], data_secrets()
+    return current_app.config["DATA_KEY"], datakeys.secrets()
 
 
 def upgrade():

@@ -1,7 +1,7 @@
 """Staff login back-off per (username, source) replaces the per-account lock-out columns
 
 Revision ID: ffddf05fb38c
-Revises: cafc622504f8
+Revises: 244c3713a1f1
 Create Date: 2026-12-01 12:58:41.033631
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'ffddf05fb38c'
-down_revision = 'cafc622504f8'
+down_revision = '244c3713a1f1'
 branch_labels = None
 depends_on = None
 

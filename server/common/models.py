@@ -34,40 +34,27 @@ class TimestampMixin:
 
 
 class EncryptedText(TypeDecorator):
-    """Personal text (phone numbers) encrypted at rest with DATA_KEY through `crypto`, decrypted
-    on load, so code reads and writes plain values and the database only ever holds tokens.
+    """Personal text (phone numbers) encrypted at rest with DATA_KEY (`datakeys`, which also
+    decrypts with DATA_KEYS_OLD during a rotation), decrypted on load, so code reads and writes
+    plain values and the database only ever holds tokens.
 
     Each write uses a fresh IV: an SQL comparison with such a column can never match. A value
     that must be found by equality needs a keyed-hash column next to it (as ID numbers have)."""
 
     impl = Text
     cache_ok = True
-    encrypted_at_rest = True  # key rotation finds every column of this type
+    encrypted_at_rest = True  # `flask keys rotate` finds every column of this type
 
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        from flask import current_app
+        from server.common import datakeys
 
-        from server.common import crypto
-
-        return crypto.encrypt(value, current_app.config["DATA_KEY"])
+        return datakeys.encrypt(value)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        from server.common import crypto
+        from server.common import datakeys
 
-        return crypto.decrypt(value, data_secrets())
-
-
-def data_secrets() -> list[str]:
-    """DATA_KEY, then the older keys still accepted while a rotation runs (DATA_KEYS_OLD,
-    comma-separated, newest first)."""
-    from flask import current_app
-
-    cfg = current_app.config
-    old = cfg.get("DATA_KEYS_OLD") or ""
-    if isinstance(old, str):
-        old = [k.strip() for k in old.split(",")]
-    return [cfg["DATA_KEY"], *(k for k in old if k and k != cfg["DATA_KEY"])]
+        return datakeys.decrypt(value)
