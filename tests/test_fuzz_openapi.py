@@ -29,8 +29,8 @@ pytestmark = pytest.mark.sqlite_only
 
 PASSWORD = "fuzzing-password-1"
 # Examples per operation and generation mode; FUZZ_EXAMPLES=200 for a longer run by hand.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
-ROLES = ("reviewer", "counter")
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+ROLES = ("reviewer", "counter", "operator")
 OBJECT_PARAMS = ("filing_id", "member_id", "doc_id", "session_id")
 
 
@@ -58,7 +58,8 @@ def staff_accounts(app, client):
         inst = _db.session.scalar(select(Institution).order_by(Institution.id))
         accounts = {"reviewer": create_staff("fuzz-reviewer", PASSWORD, "reviewer",
                                              region_codes=["330700", "510100"]),
-                    "counter": create_staff("fuzz-counter", PASSWORD, "counter", institution_id=inst.id)}
+                    "counter": create_staff("fuzz-counter", PASSWORD, "counter", institution_id=inst.id),
+                    "operator": create_staff("fuzz-operator", PASSWORD, "operator")}
         _db.session.commit()
         ids = {role: staff.id for role, staff in accounts.items()}
     for role in ROLES:

@@ -10,9 +10,9 @@ concurrent failures must all count. Every app server sees the same rows.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import StaffLoginFailure
@@ -80,6 +80,18 @@ def clear(username: str, source: str | None) -> None:
     name, src = _key(username, source)
     with db.engine.begin() as conn:
         conn.execute(delete(_T).where(_T.c.username == name, _T.c.source == src))
+
+
+def state(username: str) -> tuple[datetime | None, int]:
+    """For an operator's view: the latest block on this username from any source, and the failures
+    counted over all sources."""
+    name, _ = _key(username, None)
+    with db.engine.connect() as conn:
+        until, failures = conn.execute(select(func.max(_T.c.locked_until), func.sum(_T.c.failures))
+                                       .where(_T.c.username == name)).one()
+    if until is not None and until.tzinfo is None:  # SQLite hands back naive UTC
+        until = until.replace(tzinfo=timezone.utc)
+    return until, int(failures or 0)
 
 
 def unlock(username: str) -> int:

@@ -143,6 +143,16 @@ def set_password(staff: StaffAccount, password: str) -> None:
     db.session.flush()
 
 
+def unlock(staff: StaffAccount) -> int:
+    """Forget the account's failed logins from every address (an operator's or `flask staff unlock`)."""
+    return lockout.unlock(staff.username)
+
+
+def lockout_state(staff: StaffAccount):
+    """(blocked until, failures counted) over every address, for an operator's view."""
+    return lockout.state(staff.username)
+
+
 def get_by_username(username: str) -> StaffAccount | None:
     return db.session.scalar(select(StaffAccount).where(
         StaffAccount.username == (username or "").strip().lower()))

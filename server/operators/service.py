@@ -2,8 +2,6 @@
 accounts.staff, the directory in institutions.importer, the outbox in notifications.delivery)."""
 from __future__ import annotations
 
-from datetime import timezone
-
 from sqlalchemy import select
 
 from server.accounts import staff as staff_service
@@ -17,13 +15,11 @@ MAX_REPORTED = 200
 def staff_view(s: StaffAccount) -> dict:
     from server.common.timeutil import iso_cn, now_utc
 
-    locked = s.locked_until
-    if locked is not None and locked.tzinfo is None:  # SQLite returns naive UTC
-        locked = locked.replace(tzinfo=timezone.utc)
+    locked, failures = staff_service.lockout_state(s)  # per (username, address) back-off, summed
     return {"id": s.id, "username": s.username, "display_name": s.display_name, "role": s.role,
             "region_codes": list(s.region_codes or []), "institution_id": s.institution_id,
             "active": s.active, "locked": bool(locked and locked > now_utc()),
-            "locked_until": iso_cn(locked) if locked else None, "failed_logins": s.failed_logins or 0}
+            "locked_until": iso_cn(locked) if locked else None, "failed_logins": failures}
 
 
 def list_staff() -> list[StaffAccount]:
@@ -62,12 +58,7 @@ def deactivate(actor: StaffAccount, staff_id: int) -> StaffAccount:
 
 def unlock(staff_id: int) -> StaffAccount:
     target = get_staff(staff_id)
-    unlock_fn = getattr(staff_service, "unlock", None)
-    if unlock_fn is not None:
-        unlock_fn(target)
-    else:
-        target.failed_logins, target.locked_until = 0, None
-    db.session.flush()
+    staff_service.unlock(target)
     return target
 
 
