@@ -27,6 +27,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "wx.login 返回的 code"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WeChatLogin"];
                 };
             };
@@ -803,6 +808,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "version": "N2026.11:other_temporary",
+                     *       "accepted": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["NoticeAccept"];
                 };
             };

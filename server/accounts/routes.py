@@ -11,7 +11,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与�
 
 
 @blp.post("/auth/wechat")
-@blp.arguments(WeChatLoginSchema)
+@blp.arguments(WeChatLoginSchema, example={"code": "wx.login 返回的 code"})
 @blp.response(200, LoginResultSchema)
 @blp.doc(**PUBLIC)
 def wechat_login(body):

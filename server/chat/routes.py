@@ -24,7 +24,10 @@ def create_session(body):
 
 
 @blp.post("/sessions/<session_id>/messages")
-@blp.arguments(MessageSchema)
+@blp.arguments(MessageSchema, examples={
+    "situation": {"summary": "用自己的话说情况", "value": {
+        "text": "我妈在金华参保，下周去上海瑞金医院住院，要备案吗", "sent_at": "2026-11-24T10:00:00+08:00"}},
+    "choice": {"summary": "点选一个选项（options 里的 value）", "value": {"choice": "confirm"}}})
 @blp.response(200, ChatTurnSchema, dump=False)
 @user_required
 def post_message(body, session_id):

@@ -184,7 +184,10 @@ def list_drafts(args):
 
 
 @blp.post("/filings")
-@blp.arguments(DraftCreateSchema)
+@blp.arguments(DraftCreateSchema, examples={
+    "first_step": {"summary": "第一步：为自己备案，选好参保地、就医地、险种和类型", "value": {
+        "applicant": "self", "insured_region_code": "330700", "visit_region_code": "310000",
+        "scheme": "employee", "filing_type": "other_temporary"}}})
 @blp.response(201, FilingViewSchema, dump=False)
 @user_required
 def create_filing(body):
@@ -210,7 +213,11 @@ def get_filing(filing_id):
 
 
 @blp.patch("/filings/<int:filing_id>")
-@blp.arguments(DraftPatchSchema)
+@blp.arguments(DraftPatchSchema, examples={
+    "dates_and_contact": {"summary": "第三步：日期和联系方式", "value": {
+        "start_date": "2026-12-08", "end_date": "2027-06-07", "contact_name": "张三",
+        "contact_phone": "13800138000"}},
+    "long_term_address": {"summary": "长期居住类还要就医地地址", "value": {"address": "上海市徐汇区漕溪北路1号"}}})
 @blp.response(200, FilingViewSchema, dump=False)
 @user_required
 def patch_filing(body, filing_id):
@@ -224,7 +231,7 @@ def patch_filing(body, filing_id):
 
 
 @blp.post("/filings/<int:filing_id>/notice")
-@blp.arguments(NoticeAcceptSchema)
+@blp.arguments(NoticeAcceptSchema, example={"version": "N2026.11:other_temporary", "accepted": True})
 @blp.response(200, FilingViewSchema, dump=False)
 @user_required
 def accept_notice(body, filing_id):
