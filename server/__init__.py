@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from server.common.jsonprovider import OrjsonProvider
 from server.config import Config, as_mapping, engine_options
 
 
 class FilingApp(Flask):
+    json_provider_class = OrjsonProvider
+
     def dispatch_request(self):
         # A serialization failure or deadlock reruns the whole request (bounded); see dbfaults.
         from server.dbfaults import dispatch_with_retries
