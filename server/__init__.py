@@ -142,6 +142,7 @@ def register_request_hooks(app: Flask) -> None:
     from flask import g
 
     from server import dbfaults
+    from server.common import writes
     from server.extensions import db
 
     @app.before_request
@@ -150,12 +151,16 @@ def register_request_hooks(app: Flask) -> None:
         for name in ("auth_token", "user", "staff", "token_user", "token_staff"):
             g.pop(name, None)
 
+    writes.install(db.session)
+
     @app.after_request
     def _commit(response):
-        # Services flush; the request commits once, only when it succeeded (the view's own work is
-        # committed in FilingApp.dispatch_request; this catches what later hooks added).
+        # Services flush; the request commits once, only when it succeeded and wrote something
+        # (the view's own work is committed in FilingApp.dispatch_request; this catches what later
+        # hooks added). A read ends with the session at teardown.
         if response.status_code < 400:
-            db.session.commit()
+            if writes.has_writes(db.session):
+                db.session.commit()
             dbfaults.burst.succeeded()
         else:
             db.session.rollback()

@@ -109,13 +109,14 @@ def dispatch_with_retries(app, dispatch):
     A failed answer (4xx, 5xx) commits nothing: the request hook rolls it back."""
     from flask import g
 
+    from server.common import writes
     from server.extensions import db
 
     attempt = 0
     while True:
         try:
             response = app.make_response(dispatch())
-            if response.status_code < 400:
+            if response.status_code < 400 and writes.has_writes(db.session):
                 db.session.commit()
             return response
         except sa_exc.DBAPIError as err:
