@@ -278,6 +278,18 @@ def test_two_workers_never_send_one_message_twice(client, app, fake_wechat):
     assert len(pages) == 20 == len(set(pages))
 
 
+def _worker_env(app, fake_wechat, tmp_path) -> dict:
+    """A worker process's environment: the test's database and fake WeChat, configured as in production."""
+    import os
+
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test-secret",
+               DATA_KEY="test-data-key", WECHAT_APPID="wx-test-appid", WECHAT_SECRET="test-app-secret",
+               WECHAT_API_BASE=fake_wechat.url, WECHAT_TEMPLATES=app.config["WECHAT_TEMPLATES"],
+               HUEY_SQLITE_PATH=str(tmp_path / "huey.db"), FLASK_APP="server.wsgi")
+    env.pop("REDIS_URL", None)
+    return env
+
+
 def test_worker_killed_mid_send_sends_at_most_the_one_in_flight_again(client, app, fake_wechat, tmp_path):
     import os
     import subprocess
@@ -293,11 +305,7 @@ def test_worker_killed_mid_send_sends_at_most_the_one_in_flight_again(client, ap
     for fid in ids:
         client.post(f"/api/v1/filings/{fid}/cancel", headers=user)
     fake_wechat.subscribe_gate.clear()  # the first send hangs until the worker is killed
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test-secret",
-               DATA_KEY="test-data-key", WECHAT_APPID="wx-test-appid", WECHAT_SECRET="test-app-secret",
-               WECHAT_API_BASE=fake_wechat.url, WECHAT_TEMPLATES=app.config["WECHAT_TEMPLATES"],
-               HUEY_SQLITE_PATH=str(tmp_path / "huey.db"), FLASK_APP="server.wsgi")
-    env.pop("REDIS_URL", None)
+    env = _worker_env(app, fake_wechat, tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "flask", "notifications", "deliver"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -330,11 +338,7 @@ def test_worker_process_catches_up_at_start(client, app, fake_wechat, tmp_path):
         make_filing(owner, "other_temporary", start=today_cn() - timedelta(days=170),
                     end=today_cn() + timedelta(days=7))
         _db.session.commit()
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test-secret",
-               DATA_KEY="test-data-key", WECHAT_APPID="wx-test-appid", WECHAT_SECRET="test-app-secret",
-               WECHAT_API_BASE=fake_wechat.url, WECHAT_TEMPLATES=app.config["WECHAT_TEMPLATES"],
-               HUEY_SQLITE_PATH=str(tmp_path / "huey.db"))
-    env.pop("REDIS_URL", None)
+    env = _worker_env(app, fake_wechat, tmp_path)
     consumer = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
     proc = subprocess.Popen([consumer, "server.tasks.huey", "-w", "1", "-k", "thread"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
