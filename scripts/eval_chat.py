@@ -21,14 +21,16 @@ from server.chat import faq  # noqa: E402
 from server.chat.understand import Context, understand  # noqa: E402
 from server.regions.catalogue import get_catalogue  # noqa: E402
 
-CASES = ROOT / "tests" / "data" / "real_messages.jsonl"
+# The corpus may be split over several files (real_messages.jsonl, real_messages_<part>.jsonl).
+CASES = sorted((ROOT / "tests" / "data").glob("real_messages*.jsonl"))
 SLOTS = ("insured_region_name", "visit_region_name", "scheme", "filing_type", "start_date",
          "applicant_relation")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def load_cases(path: Path = CASES) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_cases(paths: list[Path] = CASES) -> list[dict]:
+    return [json.loads(line) for path in paths
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def read_slots(text: str, sent_at: str) -> dict[str, str | None]:
