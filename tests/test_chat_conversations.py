@@ -71,8 +71,8 @@ class Conversation:
 def test_changsha_employee_posted_to_shenzhen(client, db):
     c = Conversation(client, "openid-conv-shenzhen")
     c.say("我在长沙参加的职工医保，单位派我去深圳工作，要办异地备案")
-    c.say("同意")
     c.say("下周一开始")
+    c.say("同意")  # the privacy notice, asked once the situation is known
     c.say("张伟")
     c.say(resident_id("430102", date(1985, 3, 3), 17))
     c.say("13912345678")
@@ -90,9 +90,9 @@ def test_changsha_employee_posted_to_shenzhen(client, db):
 def test_retired_woman_from_linfen_living_with_her_son_in_qinhuangdao(client, db):
     c = Conversation(client, "openid-conv-linfen")
     c.say("我退休了，医保在临汾，现在跟儿子在秦皇岛长期住，想办异地备案")
-    c.say("同意")
     c.say("职工医保")
     c.say("从今天开始")
+    c.say("同意")
     c.say("王秀英")
     c.say(resident_id("141002", date(1958, 3, 3), 28))
     c.say("13912345678")
@@ -111,8 +111,8 @@ def test_nanyang_referral_to_beijing_corrected_once(client, db):
     c = Conversation(client, "openid-conv-nanyang")
     c.say("我是南阳的城乡居民医保，医院开了转诊单让我去北京看病")
     c.say("不对，是去天津")
-    c.say("同意")
     c.say("下周一")
+    c.say("同意")
     c.say("刘强")
     c.say(resident_id("411302", date(1970, 3, 3), 28))
     c.say("13912345678")
@@ -130,9 +130,9 @@ def test_nanyang_referral_to_beijing_corrected_once(client, db):
 def test_son_whose_father_from_yibin_was_rushed_to_chongqing_yesterday(client, db):
     c = Conversation(client, "openid-conv-yibin")
     c.say("我爸昨天在重庆突发脑梗被送去急诊抢救，他的医保在宜宾，要怎么办备案")
-    c.say("同意")
     c.say("职工医保")
     c.choose("applicant:add")
+    c.say("同意")  # the privacy notice, shown before anything of the father's is taken
     c.choose("member_consent:yes")
     c.say("李建国 " + resident_id("511502", date(1950, 3, 3), 17))  # name and number at once
     c.say("李明")
@@ -152,9 +152,9 @@ def test_daughter_learns_about_manual_claims_then_files_for_her_mother(client, d
     body = c.say("我妈退休了，医保在郑州，是职工医保，上个月在北京做了手术，没有备案，钱都是自己垫的，还能报销吗？")
     assert "手工报销" in texts(body) and body["filing_id"] is None  # answered; nothing filed yet
     c.say("好的，帮她办一下，12月8日还要去北京复查")
-    c.say("同意")
     c.say("其他临时外出就医")
     c.choose("applicant:add")
+    c.say("同意")
     c.choose("member_consent:yes")
     c.say("李桂兰 " + resident_id("410102", date(1952, 6, 1), 24))
     c.say("王芳")

@@ -4,11 +4,14 @@ before personal details, the notice before its acceptance, dates from `sent_at`,
 questions in their terms, and what happens after submitting."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from server.filing.models import Filing
 from tests.conftest import login
 from tests.helpers_filing import setup_user
+from tests.idgen import resident_id
 from tests.test_chat_api import card, option_values, say, texts
 
 NOT_UNDERSTOOD = "没有听明白"
@@ -135,12 +138,17 @@ def test_consent_comes_before_any_personal_detail_and_keeps_what_was_said(client
     body = say(client, headers, sid, choice="applicant:add")
     assert card(body, "privacy_notice") and "姓名" not in texts(body)
     body = say(client, headers, sid, choice="consent:accept")
+    # The filing is for the mother: no draft (it would be the filer's own) until she is added.
+    assert body["filing_id"] is None and body["draft"]["applicant"] is None
+    body = say(client, headers, sid, choice="member_consent:yes")
+    assert "姓名" in texts(body)
+    body = say(client, headers, sid, "李桂兰 " + resident_id("410102", date(1952, 6, 1), 24))
     assert body["filing_id"] is not None
     filing = db.session.get(Filing, body["filing_id"])
-    # What was said before the consent is written once it is given.
+    # What was said before the consent is written once the draft exists.
     assert (filing.insured_region_code, filing.visit_region_code, filing.scheme, filing.filing_type) == \
         ("410100", "110000", "resident", "other_temporary")
-    assert "姓名" in texts(body)
+    assert filing.family_member_id is not None and body["draft"]["applicant"] == filing.family_member_id
 
 
 def test_notice_is_recorded_only_after_it_was_shown(client, db):
@@ -210,3 +218,50 @@ def test_the_session_keeps_only_its_bookkeeping(client, db):
     assert state["asked"] == "confirm" and ["确认无误", "confirm"] in state["offered"]
     assert "13912345678" not in str(state) and "139****5678" not in str(state)
     assert body["draft"]["contact_phone"] == "139****5678"
+
+
+def test_agreeing_at_another_question_shows_the_privacy_notice_instead_of_taking_it(client, db):
+    headers = login(client, "openid-agree-elsewhere")  # no profile, no consent
+    sid = start(client, headers)
+    body = say(client, headers, sid, "我医保在郑州，要去北京看病")
+    assert "哪种医保" in texts(body)
+    for word in ("好的", "可以", "同意"):
+        body = say(client, headers, sid, word)
+        consent = client.get("/api/v1/consent", headers=headers).json
+        assert consent["accepted"] is False, word  # nothing on screen was agreed to
+    assert card(body, "privacy_notice") and "告知书" in texts(body)
+    body = say(client, headers, sid, "同意")  # the notice is the question now: this is consent
+    assert client.get("/api/v1/consent", headers=headers).json["accepted"] is True
+    assert option_values(body) == ["scheme:employee", "scheme:resident"]  # back to the question
+
+
+def test_a_filing_said_to_be_for_the_father_never_shows_the_filer_as_applicant(client, db):
+    headers = login(client, "openid-father-applicant")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "我爸医保在宜宾，是职工医保，昨天在重庆急诊住院了，帮他办备案")
+    assert "您父亲" in texts(body) and body["draft"]["applicant"] is None
+    body = say(client, headers, sid, choice="consent:accept")
+    assert body["draft"]["applicant"] is None and body["filing_id"] is None
+    assert option_values(body)[:1] == ["applicant:add"]
+    body = say(client, headers, sid, "13912345678")  # the phone typed early: no draft of one's own
+    assert body["draft"]["applicant"] is None and body["filing_id"] is None
+    body = say(client, headers, sid, choice="applicant:add")
+    body = say(client, headers, sid, choice="member_consent:yes")
+    body = say(client, headers, sid, "李建国 " + resident_id("511502", date(1950, 3, 3), 17))
+    filing = db.session.get(Filing, body["filing_id"])
+    assert filing.family_member_id is not None and body["draft"]["applicant"] == filing.family_member_id
+    assert (filing.insured_region_code, filing.visit_region_code, filing.filing_type) == \
+        ("511500", "500000", "emergency")
+
+
+@pytest.mark.parametrize("address", ["深圳市南山区科技园路1号", "人民路88号", "阳光小区3栋2单元"])
+def test_a_street_number_typed_before_the_address_step_is_no_date(client, db, address):
+    headers = login(client, "openid-street-number")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "我在长沙参加的职工医保，单位派我去深圳工作，要办异地备案")
+    assert "哪天开始" in texts(body)
+    body = say(client, headers, sid, address)
+    assert body["draft"]["start_date"] is None and NOT_UNDERSTOOD not in texts(body)
+    assert "哪天开始" in texts(body)  # the date is still asked
+    body = say(client, headers, sid, "下周一")
+    assert body["draft"]["start_date"] == "2026-11-30"

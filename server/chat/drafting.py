@@ -100,7 +100,12 @@ def write_values(user: User, session: ChatSession, filing: Filing | None, state:
         # No draft yet while the privacy notice waits, while the person only asked a question,
         # or while the places say there is nothing to file across provinces.
         refused_place = any(p.code in PLACE_REFUSALS for p in problems)
-        if not consent.has_current_consent(user) or not state.get("started") or refused_place:
+        # Said to be for a relative not yet chosen or added ("给我爸办"): a draft now would be the
+        # filer's own; it waits until the person it is for is known.
+        for_relative = bool(state.get("for_relation")) and applicant is None \
+            and state.get("applicant") is None
+        if not consent.has_current_consent(user) or not state.get("started") or refused_place \
+                or for_relative:
             return None, problems, data
         data = {} if phone is None else {"contact_phone": phone}
         if applicant is not None:

@@ -50,8 +50,12 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
 
     if choice is None and u is not None and not u.question_intent:
         choice = typed_choice(message or "", state.get("offered"))
-        if choice is None and not env.consent_accepted and _AGREE.fullmatch((message or "").strip()):
-            choice = "consent:accept"  # the privacy notice shown earlier, agreed to later
+        if choice is None and not env.consent_accepted and asked != "consent" \
+                and _AGREE.fullmatch((message or "").strip()):
+            # 同意 typed while another question is open: agreeing to what is not on screen is no
+            # consent. The privacy notice is shown again and asked now; the answer to it counts.
+            state["consent_now"] = True
+            return out
     if u is not None and choice is None:
         u = _with_contact_name(u, message or "", asked, env)
         if not env.profile_name and names_oneself(message or "", asked):

@@ -91,8 +91,9 @@ def prompt(state: dict, env: Env) -> Asked:
 
     # The privacy notice comes before the first question that collects data, and always before
     # a family member's name or ID number is taken.
+    consent_now = state.pop("consent_now", False)  # 同意 typed at another question
     if not env.consent_accepted and (not state.get("consent_shown") or state.get("consent_declined")
-                                     or state.get("new_member") is not None):
+                                     or state.get("new_member") is not None or consent_now):
         return ask_item(state, env, "consent", replies)
 
     if state.get("offer_filing") and not state.get("started"):

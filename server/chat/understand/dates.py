@@ -16,6 +16,7 @@ _RELATIVE_DAYS = {"大后天": 3, "大前天": -3, "今天": 0, "今日": 0, "�
                   "昨儿": -1, "前晚": -2, "前儿": -2}
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "明年": 1, "下一年": 1, "后年": 2, "去年": -1, "上一年": -1, "前年": -2}
 _UNIT = r"(?:天|日|周|个?星期|个?礼拜)"
+_STREET_CHARS = "路街道巷弄里村组栋幢楼区镇乡屯寨园苑坊"
 _UNIT_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7}
 
 
@@ -41,7 +42,10 @@ _DATE_PATTERNS = (
     ("before_days", re.compile(rf"(?P<n>{_NUM})天(?:以前|之前|前)")),
     ("week", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
     ("rel_day", re.compile("|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)))),
-    ("day", re.compile(rf"(?<![月\d零〇一二两三四五六七八九十])(?P<d>{_NUM})[日号](?!楼|线|床|房|窗口|门|病房)")),
+    # 科技园路1号, 3栋2号, 5号院: a number after a street word or before a building word is a
+    # house number, not a day.
+    ("day", re.compile(rf"(?<![月\d零〇一二两三四五六七八九十{_STREET_CHARS}])(?P<d>{_NUM})[日号]"
+                       r"(?!楼|线|床|房|窗口|门|病房|院|栋|幢|单元|室|铺|店|厂|馆|厅|仓|库|车厢|地块|公寓)")),
 )
 # 住到12月10号 ends a stay; 改到后天 / 推到周五 moves its start.
 _END_MARK = re.compile(r"(?:(?<![改推挪延提换])到|至|截止|截至|结束于?)$")
@@ -132,6 +136,11 @@ def _resolve_date(kind: str, mt: re.Match, today: date, text: str) -> date | Non
         d = _n(g["d"])
         if not d:
             return None
+        if _DONE_AFTER.match(text[mt.end():]):
+            # 20号住的院: told as done, this month's day or, past today (28号住进去的 said on the
+            # 24th), last month's.
+            y, m = (today.year, today.month) if d <= today.day else _add_months(today, -1)
+            return _safe_date(y, m, d)
         if d >= today.day or _PAST_HINT.search(text[mt.end():mt.end() + 8]):
             return _safe_date(today.year, today.month, d)
         y, m = _add_months(today, 1)

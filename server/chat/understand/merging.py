@@ -71,7 +71,7 @@ def merge(state: Mapping[str, Any], u: Understanding) -> dict[str, Any]:
     if u.start_date:
         out["start_date"] = u.start_date.isoformat()
         filled.append("start_date")
-    for key in ("contact_name", "contact_phone"):
+    for key in ("contact_name", "contact_phone", "address"):
         if getattr(u, key):
             out[key] = getattr(u, key)
             filled.append(key)

@@ -63,6 +63,7 @@ class Understanding:
     start_date: date | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
+    address: str | None = None
     yes_no: str | None = None  # "yes" / "no"
     question_intent: str | None = None
     correction: bool = False
@@ -84,7 +85,7 @@ class Understanding:
         """The slot values this message gives (only those it gives)."""
         out: dict[str, Any] = {}
         for key in (INSURED, VISIT, "scheme", "filing_type", "start_date", "contact_name",
-                    "contact_phone"):
+                    "contact_phone", "address"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value.isoformat() if isinstance(value, date) else value

@@ -57,6 +57,7 @@ def understand(text: str, today: date, context: Context | None = None) -> Unders
     u.start_date = parse_start_date(text, today)
 
     u.contact_phone = replies.phone(text)
+    u.address = replies.address(text)
     u.contact_name = replies.stated_name(text)
     if u.contact_name is None and expecting == "contact_name" and not mentions:
         u.contact_name = replies.bare_name(text)

@@ -33,6 +33,23 @@ def yes_no(text: str) -> str | None:
 
 
 
+# A street address: a road and its number (科技园路1号), or a compound and its building or room
+# (阳光小区3栋2单元). Typed at another step it is kept as the address, never read as a date.
+_ADDRESS = re.compile(
+    r"[\u4e00-\u9fff]{1,12}(?:路|街|大道|大街|巷|弄|胡同)[\d一二三四五六七八九十百]+号"
+    r"|(?:小区|花园|公寓|大厦|新村|家园|苑|村)[\u4e00-\u9fff\d]{0,8}?\d+(?:号楼|栋|幢|单元|室|号)")
+_ADDRESS_LEAD = re.compile(r"^(?:我|我们|他|她|老人)?(?:现在|目前)?(?:的)?(?:住在|住|家住|地址是|地址[:：]|住址是|住址[:：]|居住地址是|居住地址[:：])")
+
+
+def address(text: str) -> str | None:
+    """The address a short message gives (深圳市南山区科技园路1号, 我住在阳光小区3栋2单元)."""
+    t = text.strip().rstrip("。.!！")
+    if len(t) > 60 or not _ADDRESS.search(t) or re.search(r"[?？吗呢]$", t):
+        return None
+    t = _ADDRESS_LEAD.sub("", t)
+    return t if len(t) >= 4 and not re.search(r"[，,。；;]", t) else None
+
+
 def phone(text: str) -> str | None:
     found = PHONE.search(text)
     return found.group(1).replace("-", "") if found else None
