@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from server.filing.models import Filing
 from tests.conftest import login
 from tests.helpers_filing import sign, upload
@@ -166,3 +168,71 @@ def test_daughter_learns_about_manual_claims_then_files_for_her_mother(client, d
     assert (filing.insured_region_code, filing.visit_region_code, filing.scheme) == ("410100", "110000", "employee")
     assert filing.filing_type == "other_temporary" and filing.start_date == date(2026, 12, 8)
     assert filing.person_name == "李桂兰" and filing.contact_name == "王芳"
+
+
+# --- the way elderly people and their children type: a question and a situation in one message,
+# abbreviations, hospitals for cities, corrections. Each runs over HTTP with the same checks (no
+# 没听明白, nothing asked again once another question came) and ends with the draft's values.
+
+TALKS = [
+    ("question_and_situation",
+     ["我妈医保在郑州 在北京住院了 没备案 现在还能办吗", "职工的", "上周五住进去的"],
+     {"insured_region_name": "郑州市", "visit_region_name": "北京市", "scheme": "employee",
+      "start_date": "2026-11-20", "applicant": None}),
+    ("abbreviations", ["老人医保在渝，来蓉看病，咋备案", "居民医保", "其他临时"],
+     {"insured_region_name": "重庆市", "visit_region_name": "成都市", "scheme": "resident",
+      "filing_type": "other_temporary"}),
+    ("hospital_for_the_city", ["俺爹在湘雅住院 医保是河南南阳的 新农合", "前天住进去的"],
+     {"insured_region_name": "南阳市", "visit_region_name": "长沙市", "scheme": "resident",
+      "start_date": "2026-11-22", "applicant": None}),
+    ("shared_hospital_name_asked", ["我在协和看病，医保在太原", "北京的"],
+     {"insured_region_name": "太原市", "visit_region_name": "北京市"}),
+    ("town_for_its_city", ["住在燕郊，医保是北京的，想在燕郊看病", "职工"],
+     {"insured_region_name": "北京市", "visit_region_name": "廊坊市", "scheme": "employee"}),
+    ("former_county_and_correction", ["医保在南溪县，要去上海瑞金看病", "不对 是去杭州", "居民"],
+     {"insured_region_name": "宜宾市", "visit_region_name": "杭州市", "scheme": "resident"}),
+    ("retired_hukou_moved", ["我退休了，户口跟着女儿迁到海口了，医保还在哈尔滨", "职工医保"],
+     {"insured_region_name": "哈尔滨市", "visit_region_name": "海口市", "filing_type": "retiree_relocated",
+      "applicant": "self"}),
+    ("one_word_answers", ["办备案", "郑州", "北京", "职工", "自己去"],
+     {"insured_region_name": "郑州市", "visit_region_name": "北京市", "scheme": "employee",
+      "filing_type": "other_temporary"}),
+    ("punctuation_runs", ["医保：洛阳。。。去西安看病？？", "城乡居民", "转诊"],
+     {"insured_region_name": "洛阳市", "visit_region_name": "西安市", "scheme": "resident",
+      "filing_type": "referral"}),
+    ("place_and_date_corrected", ["我医保在临汾，明天去太原...不对去北京看病", "后天去", "职工",
+                                  "其他临时外出就医"],
+     {"insured_region_name": "临汾市", "visit_region_name": "北京市", "start_date": "2026-11-26",
+      "filing_type": "other_temporary"}),
+    ("for_the_spouse", ["帮我老伴办一下，他在广州住院", "医保在长沙", "职工", "急诊"],
+     {"insured_region_name": "长沙市", "visit_region_name": "广州市", "filing_type": "emergency",
+      "applicant": None}),
+    ("question_first_then_filing", ["没备案在外地住院了能报吗", "帮我办理备案", "医保在九江", "去厦门"],
+     {"insured_region_name": "九江市", "visit_region_name": "厦门市"}),
+    ("bills_sent_back", ["原来在乌鲁木齐看病配药，现在发票寄回去报销太麻烦了，想办个备案", "我在西安住"],
+     {"insured_region_name": "乌鲁木齐市", "visit_region_name": "西安市"}),
+    ("outsider_then_insured_place", ["外地患者在北京医保怎么用啊", "帮我办", "医保在保定"],
+     {"insured_region_name": "保定市", "visit_region_name": "北京市"}),
+    ("posted_and_taken_ill_is_asked", ["公司派我常驻武汉，医保在郑州，昨天突发阑尾炎住院了", "职工"],
+     {"insured_region_name": "郑州市", "visit_region_name": "武汉市", "filing_type": None}),
+    ("address_before_its_step", ["我在长沙参加的职工医保，单位派我去深圳工作", "深圳市南山区科技园路1号",
+                                 "下周一"],
+     {"address": "深圳市南山区科技园路1号", "start_date": "2026-11-30", "filing_type": "resident_worker"}),
+]
+
+
+@pytest.mark.parametrize("name, turns, expect", TALKS, ids=[t[0] for t in TALKS])
+def test_how_people_type(client, db, name, turns, expect):
+    c = Conversation(client, f"openid-talk-{name}")
+    for turn in turns:
+        body = c.say(turn)
+    draft = body["draft"]
+    assert {k: draft.get(k) for k in expect} == expect, texts(body)
+
+
+def test_posted_and_taken_ill_offers_just_the_two_types(client, db):
+    c = Conversation(client, "openid-talk-two-types")
+    c.say("公司派我常驻武汉，医保在郑州，昨天突发阑尾炎住院了")
+    body = c.say("职工")
+    values = [o["value"] for r in body["replies"] if r["type"] == "options" for o in r["options"]]
+    assert values == ["type:resident_worker", "type:emergency"], texts(body)

@@ -23,7 +23,7 @@ def _eval_module():
 
 EVAL = _eval_module()
 CASES = EVAL.load_cases()
-KINDS = {"search_title", "qa_site", "faq_page", "news_quote", "message_board"}
+KINDS = {"search_title", "qa_site", "faq_page", "news_quote", "message_board", "blog"}
 
 
 def test_corpus_size_split_and_addresses():

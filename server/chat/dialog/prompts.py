@@ -268,7 +268,9 @@ def _scheme(state: dict, env: Env, replies: list[dict]) -> None:
 
 def _filing_type(state: dict, env: Env, replies: list[dict]) -> None:
     group = state.get("filing_group")
-    types = [t for t in rules.FILING_TYPES.values() if group in (None, t.group)]
+    only = set(state.get("filing_type_options") or ())  # the types the situation leaves open
+    types = [t for t in rules.FILING_TYPES.values() if group in (None, t.group)
+             and (not only or t.code in only)]
     intro = "请选择备案类型：" if not _tried(state, "filing_type") else \
         "备案类型按外出的原因来选：长期在外地生活、工作选前三种，临时去看病选后三种。"
     replies.append(text(intro + "\n" + "\n".join(f"· {t.label}：{t.explanation}" for t in types)))

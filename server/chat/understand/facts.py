@@ -8,7 +8,7 @@ from server.chat.understand.model import FILING_TYPES
 
 _NEG = r"(?:不是|并非|非|不算|没有|没|未|不)"
 _EMPLOYEE = re.compile(
-    r"职工|在职|城职保|企业退休|公务员|事业单位|机关单位|单位(?:上)?的?医保|(?:单位|公司|厂里|工厂|厂子|企业|老板|用人单位)[^，。,]{0,8}?(?:交|缴|买|上)(?:纳|费)?(?:的|了|医保|社保|保险|$|[，。,])"
+    r"职工|在职|城职|企业退休|公务员|事业单位|机关单位|单位(?:上)?的?医保|(?:单位|公司|厂里|工厂|厂子|企业|老板|用人单位)[^，。,]{0,8}?(?:交|缴|买|上)(?:纳|费)?(?:的|了|医保|社保|保险|$|[，。,])"
     r"|(?:上班|工作|打工)(?:时|的时候)?(?:单位)?(?:交|缴|买|上)(?:的|了|着)?(?:社保|医保|五险|职工)")
 _RESIDENT = re.compile(
     r"(?:我|他|她|孩子|老人)(?:是|还是)(?:在校)?(?:大|中|小)?学生|(?:我|他|她|老人)是农民|村里(?:交|缴|统一|收)|少儿|"
@@ -41,7 +41,7 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("wintering", re.compile(r"过冬|候鸟|避寒|猫冬")),
     ("temporary", re.compile(r"临时外出|临时备案|临时就医")),
     # A trip with an end (home for the holidays, travel, a visit): 回老家看病, 寒假回乌鲁木齐.
-    ("trip", re.compile(r"回(?:趟|一趟)?(?:老家|家乡)|寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|"
+    ("trip", re.compile(r"回(?:趟|一趟)?(?:老家|家乡)(?![^，。,]{0,4}(?:能用|可以用|能不能用|用吗|能报|报销吗|能不能报))|寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|"
                         r"回去(?:看|住)(?:一段|几天|几个月)")),
 )
 # Facts that settle the filing type by themselves: a correction inside the message replaces them.
@@ -55,7 +55,14 @@ _NEGATED_FACT = {
 # 因为工作原因要长期在外地: working away for good is a posting, not only living there.
 _WORK_REASON = re.compile(r"(?:因为|由于|因)工作|工作(?:原因|需要|关系)")
 # 怎么落户海口, 落户政策: asking about settling somewhere states nothing about the person.
-_HUKOU_QUESTION = re.compile(r"(?:怎么|如何|怎样|能不能|可以|能否)(?:办理?)?落户|落户(?:政策|条件|流程|手续|要求|需要)")
+_HUKOU_QUESTION = re.compile(
+    r"(?:怎么|如何|怎样|能不能|可以|能否|多久|哪里)(?:才能|可以)?(?:办理?)?(?:落户|迁户口)"
+    r"|(?:落户|迁户口|户口迁(?:到|入|往|去)?)[^，。,]{0,4}?(?:的?程序|政策|条件|流程|手续|要求|需要|到哪|哪里|去哪|有期限|多久|规定|有什么)")
+# 住多久才可以办理居住证, 上海居住证办理流程: getting a residence permit asked about is no fact.
+_PERMIT_QUESTION = re.compile(
+    r"(?:怎么|如何|多久|哪里|怎样|才能|才可以)(?:办理?|申请|领)[^，。,]{0,2}居住证"
+    r"|居住证[^，。,]{0,4}?(?:办理|流程|管理|办法|多久|怎么办|怎么|条件|要求|哪里|领证)")
+_PERMIT_HELD = re.compile(r"(?:有|办了|办好了?|已经办|已办|拿到)[^，。,]{0,2}居住证")
 _HUKOU_NOT_MOVED = re.compile(
     r"(?:户口|户籍)(?:还|也|都|仍|仍然|一直)*(?:没|没有|未|不|不用)(?:迁|落|转|动|移)|(?:户口|户籍)(?:也|都)?(?:还|仍|仍然|一直)(?:在|是)")
 BARE_TYPE = (
@@ -101,6 +108,8 @@ def _stated_facts(text: str) -> set[str]:
         found.add("hukou_not_moved")
     if _HUKOU_QUESTION.search(text):
         found.discard("hukou_moved")
+    if _PERMIT_QUESTION.search(text) and not _PERMIT_HELD.search(text):
+        found.discard("residence_permit")
     if "long_living" in found and _WORK_REASON.search(text):
         found.add("posted")
     return found
@@ -116,6 +125,8 @@ def derive_filing_type(facts: set[str] | frozenset[str],
     for explicit in FILING_TYPES:
         if "type:" + explicit in facts:
             return explicit, "answered " + explicit
+    if "emergency" in facts and "posted" in facts:
+        return None, None  # 派驻…现突发疾病: posted there, taken ill: asked (either may be right)
     if "emergency" in facts:
         return "emergency", "sudden illness or emergency treatment away from home"
     if "referral" in facts:
@@ -147,8 +158,10 @@ TEMPORARY_TYPES = ("referral", "emergency", "other_temporary")
 LONG_TERM_TYPES = ("retiree_relocated", "long_term_resident", "resident_worker")
 
 
-def type_candidates(group: str | None) -> tuple[str, ...]:
+def type_candidates(group: str | None, facts: frozenset[str] | set[str] = frozenset()) -> tuple[str, ...]:
     """The types still open when the facts settle none, to ask with options instead of guessing."""
+    if {"emergency", "posted"} <= set(facts):
+        return ("resident_worker", "emergency")
     if group == "temporary":
         return TEMPORARY_TYPES
     if group == "long_term":

@@ -25,12 +25,16 @@ _SUBJECT = re.compile(
     rf"(?:^|[，。！？；,.!?;\s])(?:我|俺|我们|咱)?(?:家)?(?:的)?(?P<b>{_WORDS}|(?<=我)妈|(?<=我)爸)"
     rf"(?=的?(?:医保|社保|参保|是|在[^，。,]{{0,10}}(?:参保|交|住院|看病|就医|就诊|读书|上学|上大学|治疗|手术|抢救|急诊)|"
     rf"单位|公司|今年|去年|前几天|前天|昨天|刚|已经|突发|突然|住院|生病|病了|得了|做了|要|想|需要|"
-    rf"退休|摔|查出|确诊|一直|现在|户口|跟着?我|和我|随我|异地|跨省|在外地|来|到|去|回|看病|就医|参加))")
+    rf"退休|摔|查出|确诊|一直|现在|户口|跟着?我|和我|随我|异地|跨省|在外地|来|到|去|回|看病|就医|参加|"
+    rf"每年|每次|常年|这几年|年纪|岁数))")
+# The relative's own card, illness or papers mid-sentence: 因为母亲的医保卡不能用, 开具父亲确诊的证明.
+_THEIRS = re.compile(
+    rf"(?P<c>{_WORDS})(?:的(?:医保卡|社保卡|医保|社保|病|病情|病历|手术|住院|身份证|户口本?)|确诊|住院了|做手术|做了手术)")
 
 
 def family_relation(text: str) -> tuple[str, str] | None:
     """(relation code, the word used) when the message is about a relative, else None."""
-    for pattern, group in ((_FOR, "a"), (_SUBJECT, "b")):
+    for pattern, group in ((_FOR, "a"), (_SUBJECT, "b"), (_THEIRS, "c")):
         mt = pattern.search(text)
         if mt:
             word = mt.group(group)

@@ -67,6 +67,8 @@ def merge(state: Mapping[str, Any], u: Understanding) -> dict[str, Any]:
         filled.append("filing_type")
     if u.filing_group and not out.get("filing_type"):
         out["filing_group"] = u.filing_group
+    if u.filing_type_candidates and not out.get("filing_type"):
+        out["filing_type_options"] = list(u.filing_type_candidates)  # the types to offer
 
     if u.start_date:
         out["start_date"] = u.start_date.isoformat()

@@ -52,7 +52,7 @@ def understand(text: str, today: date, context: Context | None = None) -> Unders
             u.filing_group = "temporary"
         elif facts & (LONG_TERM_FACTS - {"retired"}):
             u.filing_group = "long_term"
-        u.filing_type_candidates = type_candidates(u.filing_group)
+        u.filing_type_candidates = type_candidates(u.filing_group, u.facts)
 
     u.start_date = parse_start_date(text, today)
 

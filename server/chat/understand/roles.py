@@ -48,9 +48,12 @@ _OUTSIDER_BEFORE = re.compile(r"外地(?:的)?(?:患者|病人|人|参保人员?
 # 在秦皇岛不承认, 在北京医保怎么用, 不能在沪使用: where the card is (not) accepted is the visit place.
 _CARD_USE_AFTER = re.compile(
     r"^(?:的)?(?:医保|医保卡|社保卡|这个医保)?(?:(?:怎么|能不能|能否|能|可以|可不可以|不能|不给|没法|无法|不让|不)"
-    r"(?:直接)?(?:用|使用|刷|结算|承认|认)|使用|刷卡|直接结算)")
+    r"(?:直接)?(?:用|使用|刷|结算|承认|认|通用|报)|使用|刷卡|直接结算|通用)")
 # 医保卡在广州不能直接结算, 河南的医保在北京能用吗: the card is used there.
-_CARD_AT_BEFORE = re.compile(r"(?:(?:医保卡|社保卡|卡)(?:拿到|拿去|带到|带去)?|的(?:医保|社保))在$")
+# 绍兴医保在杭州能用吗, 外地的医保在北京不通用: insurance from one place used in another (not
+# 我的医保在郑州, which says where one is insured).
+_CARD_AT_BEFORE = re.compile(r"(?:(?:医保卡|社保卡|卡)(?:拿到|拿去|带到|带去)?|的(?:医保|社保)"
+                             r"|(?:^|[^我你他她们俺咱的妈爸])(?:医保|社保))在$")
 # 深圳异地就医备案, 北京医保跨省报销: a place's own people going elsewhere — the insured place.
 _AWAY_FROM_AFTER = re.compile(r"^(?:的|市|人)?(?:医保|参保人员?|职工|居民)?(?:异地|跨省|省外|外地)(?:就医|医保|备案|报销|住院|看病|结算)")
 # 郑州住院报销比例是多少, 厦门医保政策: a place whose own rules are asked about is the insured place.
@@ -62,6 +65,25 @@ _POLICY_AFTER = re.compile(
 _LOCAL_QUESTION = re.compile(r"医保|医疗保险|合作医疗|新农合|社保|报销")
 _TRIP_WORDS = re.compile(r"异地|外地|外省|跨省|跨市|省外|去|到|来|回|转诊|转院|就医|看病|住院|旅游")
 _SETTLE_QUESTION_BEFORE = re.compile(r"(?:怎么|如何|怎样|能不能|能否)(?:办理?)?落户(?:到|在)?$")
+# 落户北京有期限吗, 可以落户北京: settling there is asked about, not a trip.
+_SETTLE_BEFORE = re.compile(r"(?:落户|迁户口|户口迁)(?:到|在|至)?$")
+_SETTLE_QUESTION = re.compile(r"[吗？?]|多久|怎么|怎样|如何|才能|能不能|能否|可以|什么|条件|政策|程序|流程|手续|要求|期限|哪里|规定")
+# 医保关系转到北京: moving the insurance itself is no trip and no filing.
+_TRANSFER_BEFORE = re.compile(r"(?:医保|社保|医疗保险|关系)(?:也|想|要|准备|打算|能不能|可以|能)?(?:转移|转|迁移|迁|接续)(?:到|去|回|至|往)?$")
+# 住过院, 看过病, 自从…: a place of past treatment says nothing of this filing.
+_BEEN_AFTER = re.compile(r"^[^，。,]{0,8}?(?:住过|看过|去过|做过|治过|待过|查过)")
+_BEEN_BEFORE = re.compile(r"(?:自从|曾经|曾)[^，。,]{0,8}$")
+# 大连市医保局告诉我: an agency that told or sent the person somewhere is no place of theirs.
+_AGENCY_SAID_AFTER = re.compile(r"^(?:市)?(?:的)?(?:医保局|医保中心|医疗保障局|社保局|医保部门|医保窗口)"
+                                r"(?:的)?(?:人|工作人员)?(?:告诉|说|让|叫|要求|表示|答复|回复)")
+# 我回到营口，医保又表示…: back where the insurance agency is, that is the insured place.
+_BACK_BEFORE = re.compile(r"(?:回到|回|返回)$")
+_AGENCY_NEXT = re.compile(r"^[，,](?:[^，。,]{0,3}?)(?:医保|社保)")
+# 天津儿童住院怎么报销, 重庆市住院门槛费是多少: a place's own claims asked about, with no trip in
+# the message, is where the person is insured.
+_LOCAL_CLAIM_AFTER = re.compile(
+    r"^(?:市|省)?(?:的)?[^，。,]{0,6}?(?:怎么报销|如何报销|怎样报销|报销多少|能报多少|怎么报|门槛费|报销标准)")
+_TRIP_ONLY = re.compile(r"异地|外地|外省|跨省|跨市|省外|去|到|来|回|转诊|转院|旅游|出差|备案")
 _HOMETOWN_AFTER = re.compile(r"^(?:是)?(?:我|我们|他|她)?的?(?:老家|家乡)")
 _LIVES_AT_BEFORE = re.compile(r"(?:住|家)[^，。,]{0,4}在$")
 _VISIT_BEFORE = re.compile(
@@ -111,8 +133,16 @@ def assign_role(text: str, m: Mention) -> None:
          INSURED, 3, "老家…参的保"),
         (_OUTSIDER_BEFORE.search(before), VISIT, 3, "外地患者在…"),
         (_SETTLE_QUESTION_BEFORE.search(before), None, 0, "asks how to settle there"),
+        (_SETTLE_BEFORE.search(before) and _SETTLE_QUESTION.search(text), None, 0, "settling there asked"),
+        (_TRANSFER_BEFORE.search(before), None, 0, "the insurance moved there"),
+        (_AGENCY_SAID_AFTER.match(after), None, 0, "an agency there said so"),
+        (_BEEN_AFTER.match(after) or _BEEN_BEFORE.search(before), None, 0, "treated there in the past"),
+        (_BACK_BEFORE.search(before) and not after and _AGENCY_NEXT.match(text[m.end:]), INSURED, 2,
+         "back there, its insurance agency"),
         (not before and _AWAY_FROM_AFTER.match(after), INSURED, 2, "…异地就医"),
         (not before and _POLICY_AFTER.match(after), INSURED, 2, "that place's own rules asked about"),
+        (not before and _LOCAL_CLAIM_AFTER.match(after) and not _TRIP_ONLY.search(text), INSURED, 2,
+         "that place's own claims asked about"),
         (_CLAIM_BACK_BEFORE.search(before) and _CLAIM_AFTER.match(after), INSURED, 3, "寄回…报销"),
         (_USED_TO_BEFORE.search(before) and _CLAIM_BACK_ANYWHERE.search(text), INSURED, 2,
          "treated there before, bills go back there"),
@@ -158,16 +188,24 @@ def keep_stop_word(text: str, m: Mention, gz: Gazetteer) -> bool:
 
 
 
+# Places that play no part in a filing at all: never offered for a slot.
+_NOT_A_ROLE = frozenset({"study", "settling there asked", "asks how to settle there",
+                         "the insurance moved there"})
+
+
 def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str, Any],
                   expecting: str | None, gz: Gazetteer) -> None:
     negated = {c for m in mentions if m.role == "other" for c in m.codes}
-    neutral = [m for m in mentions if m.role is None and m.reason != "study"]
+    neutral = [m for m in mentions if m.role is None and m.reason not in _NOT_A_ROLE]
     # 新疆……石河子: a province said before a city inside it adds nothing to the city.
     neutral = [m for m in neutral if not (m.is_province and any(
         n is not m and not n.is_province and region_province(n.codes[0], gz) == m.codes[0]
         for n in neutral))]
 
     # Bare or corrected names without a cue go to the slot the dialog asked for or the one corrected.
+    # A place a rule left without a role on purpose (treated there before, an agency there said
+    # so) is no such answer: it is only offered for both slots.
+    neutral_all, neutral = neutral, [m for m in neutral if not m.reason]
     if neutral:
         target = None
         if u.correction:
@@ -237,7 +275,7 @@ def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str,
     visit = u.visit_region_code or values.get(VISIT)
     u.same_province = bool(insured and visit
                            and region_province(insured, gz) == region_province(visit, gz))
-    _flag_unplaced(u, neutral, values, gz)
+    _flag_unplaced(u, neutral_all, values, gz)
 
 
 def _flag_unplaced(u: Understanding, neutral: list[Mention], values: Mapping[str, Any],
