@@ -265,3 +265,24 @@ def test_a_street_number_typed_before_the_address_step_is_no_date(client, db, ad
     assert "哪天开始" in texts(body)  # the date is still asked
     body = say(client, headers, sid, "下周一")
     assert body["draft"]["start_date"] == "2026-11-30"
+
+
+def test_not_knowing_the_answer_gets_the_explanation_not_a_shrug(client, db):
+    headers = login(client, "openid-dont-know")
+    sid = start(client, headers)
+    say(client, headers, sid, "医保在洛阳，去上海看病")
+    body = say(client, headers, sid, "职工和居民有什么区别？")
+    assert body["draft"]["scheme"] is None  # both named in a question: neither is taken
+    body = say(client, headers, sid, "不知道")
+    assert NOT_UNDERSTOOD not in texts(body) and "单位给交的" in texts(body)
+    assert option_values(body) == ["scheme:employee", "scheme:resident"]
+    body = say(client, headers, sid, "单位交的")
+    assert body["draft"]["scheme"] == "employee"
+
+
+def test_the_insured_city_said_as_the_visit_place_is_explained(client, db):
+    headers = login(client, "openid-same-city")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "医保在北京 在北京看病")
+    assert "不用办异地就医备案" in texts(body) and body["draft"]["visit_region_name"] is None
+    assert body["draft"]["insured_region_name"] == "北京市"

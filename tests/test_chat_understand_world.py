@@ -111,3 +111,23 @@ def test_days_and_house_numbers(text, expected):
 ])
 def test_an_address_typed_at_any_step(text, expected):
     assert address(text) == expected
+
+
+@pytest.mark.parametrize("text, scheme", [
+    ("职工和居民有什么区别？", None),
+    ("职工医保还是居民医保好？", None),
+    ("我是职工医保，不是居民医保", "employee"),
+    ("我交的是职工医保吗？", "employee"),
+])
+def test_both_schemes_named_in_a_question_is_no_answer(text, scheme):
+    assert understand(text, TODAY, Context(expecting="scheme")).scheme == scheme
+
+
+@pytest.mark.parametrize("text, insured, visit", [
+    ("寒假回乌鲁木齐，医保在上海", "上海市", "乌鲁木齐市"),  # a statement, not an agency acting
+    ("我回到营口，医保中心又说要证明", "营口市", None),
+    ("医保在北京，在北京看病", "北京市", "北京市"),  # kept, so that the filing's rule says why
+    ("医保在郑州，在郑州住了几天又去北京看病", "郑州市", "北京市"),
+])
+def test_back_home_and_one_place_for_both(text, insured, visit):
+    assert places(text) == (insured, visit)

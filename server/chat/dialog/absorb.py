@@ -9,8 +9,8 @@ from datetime import date
 
 from server.chat import faq
 from server.chat.dialog.choices import apply_choice, typed_choice
-from server.chat.dialog.common import (LABELS, SLOT_KEYS, SYNCED, Absorbed, Env, mask_phone,
-                                           place_name, slot_words, text)
+from server.chat.dialog.common import (LABELS, MAX_ATTEMPTS, SLOT_KEYS, SYNCED, Absorbed, Env,
+                                       mask_phone, place_name, slot_words, text)
 from server.chat.dialog.family import TYPED_ASKS, absorb_typed, has_slots, note_relation, note_self
 from server.chat.understand import INSURED, VISIT, Understanding, merge
 
@@ -116,6 +116,11 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
         if not progressed and not intent_only:
             attempts = dict(state.get("attempts") or {})
             attempts[key] = attempts.get(key, 0) + 1
+            if _DONT_KNOW.search(message or "") and key in _HELPED:
+                # 不知道: the question is put again with its explanation at once, not 没听明白
+                attempts[key] = max(attempts[key], MAX_ATTEMPTS)
+                state["attempts"] = attempts
+                return out
             state["attempts"] = attempts
             out.not_understood = not said
             if out.not_understood and faq.is_question(message or ""):
@@ -128,6 +133,11 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
     if key and state.get("changing") == key and not out.not_understood:
         state["changing"] = None  # the item chosen on the summary was answered
     return out
+
+
+_DONT_KNOW = re.compile(r"不知道|不清楚|不确定|不懂|搞不清|弄不清|说不清|不太懂|不明白|没搞懂|咋选|怎么选|选哪个|选哪种|哪个是")
+# The questions whose second asking explains what they mean (the picker, the kinds of insurance, …).
+_HELPED = ("insured", "visit", "scheme", "filing_type", "start_date", "person_name", "id_number")
 
 
 def u_slots(state: dict, before: dict) -> bool:

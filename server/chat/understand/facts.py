@@ -169,6 +169,11 @@ def type_candidates(group: str | None, facts: frozenset[str] | set[str] = frozen
     return ()
 
 
+_SCHEME_CHOICE = re.compile(r"区别|不同|还是|哪个|哪种|哪一种|差别|一样吗|选哪|[？?吗]")
+_BOTH_SCHEMES = re.compile(r"职工[^，。,]{0,8}?(?:和|跟|与|还是|或|、)[^，。,]{0,4}?(?:居民|新农合|农合)"
+                           r"|(?:居民|新农合|农合)[^，。,]{0,8}?(?:和|跟|与|还是|或|、)[^，。,]{0,4}?职工")
+
+
 def find_scheme(text: str, expecting: str | None) -> tuple[str | None, bool]:
     found: list[tuple[int, str]] = []
     for scheme, pattern in (("employee", _EMPLOYEE), ("resident", _RESIDENT)):
@@ -181,6 +186,8 @@ def find_scheme(text: str, expecting: str | None) -> tuple[str | None, bool]:
             found.append((0, "resident"))
         elif re.search(r"单位|公司|厂里", text):
             found.append((0, "employee"))
+    if found and _SCHEME_CHOICE.search(text) and _BOTH_SCHEMES.search(text):
+        return None, False  # 职工和居民有什么区别: both named, neither said to be one's own
     if found:
         return max(found)[1], False
     if _FLEXIBLE.search(text) or (expecting == "scheme" and re.search(r"自己交|个人交", text)):

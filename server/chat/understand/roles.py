@@ -78,7 +78,8 @@ _AGENCY_SAID_AFTER = re.compile(r"^(?:市)?(?:的)?(?:医保局|医保中心|医
                                 r"(?:的)?(?:人|工作人员)?(?:告诉|说|让|叫|要求|表示|答复|回复)")
 # 我回到营口，医保又表示…: back where the insurance agency is, that is the insured place.
 _BACK_BEFORE = re.compile(r"(?:回到|回|返回)$")
-_AGENCY_NEXT = re.compile(r"^[，,](?:[^，。,]{0,3}?)(?:医保|社保)")
+_AGENCY_NEXT = re.compile(r"^[，,][^，。,]{0,3}?(?:医保|社保)(?:局|中心|部门|窗口|经办机构)?(?:的人)?(?:又|也|还|就)?"
+                          r"(?:表示|说|告诉|让|要求|答复|称|讲)")
 # 天津儿童住院怎么报销, 重庆市住院门槛费是多少: a place's own claims asked about, with no trip in
 # the message, is where the person is insured.
 _LOCAL_CLAIM_AFTER = re.compile(
@@ -249,7 +250,10 @@ def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str,
         if slot == VISIT:
             insured_known = u.insured_region_code or values.get(INSURED)
             # The visit place is somewhere else than the insured place.
-            cands = [m for m in cands if not (insured_known and m.codes == (insured_known,))]
+            elsewhere = [m for m in cands if not (insured_known and m.codes == (insured_known,))]
+            # 医保在北京，在北京看病: the one place said for both stays, so that the filing's own
+            # rule says why there is nothing to file; a passing mention of it among others goes.
+            cands = elsewhere or [m for m in cands if m.score >= 3]
         if not cands:
             continue
         cities = [m for m in cands if not m.is_province]
