@@ -114,10 +114,11 @@ def test_someone_else_cues():
     cases = {"帮我妈办备案": "parent", "想给我爸办个异地就医备案": "parent", "我爸在汉中参保的，退休职工": "parent",
              "我母亲是安徽六安的新农合": "parent", "替老伴问一下": "spouse", "给孩子办": "child",
              "因为妈妈生病要去上海": None, "我退休了，想去女儿那边长住": None, "女儿在太原": None,
-             "我哥在杭州，我也要去杭州看病": None}
+             "我哥在杭州，我也要去杭州看病": None, "因为母亲的医保卡不能在沪使用": "parent",
+             "老头子在天津住院了": "spouse"}
     for message, relation in cases.items():
         state = dialog.new_state()
-        note_relation(state, message)
+        note_relation(state, understand(message, TODAY, Context()))  # the understanding's one rule
         assert state.get("for_relation") == relation, message
 
 

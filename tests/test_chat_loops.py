@@ -286,3 +286,14 @@ def test_the_insured_city_said_as_the_visit_place_is_explained(client, db):
     body = say(client, headers, sid, "医保在北京 在北京看病")
     assert "不用办异地就医备案" in texts(body) and body["draft"]["visit_region_name"] is None
     assert body["draft"]["insured_region_name"] == "北京市"
+
+
+def test_a_place_said_without_its_role_is_offered_not_assumed(client, db):
+    headers = login(client, "openid-unplaced")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "老伴在省人民医院住院，我们是湖北孝感的")
+    assert body["draft"]["insured_region_name"] is None and body["draft"]["visit_region_name"] is None
+    assert "您老伴的医保" in texts(body) and "insured:420900" in option_values(body)
+    body = say(client, headers, sid, "是的")
+    assert body["draft"]["insured_region_name"] == "孝感市"
+    assert "insured:420900" not in option_values(body) and "visit:420900" not in option_values(body)

@@ -56,6 +56,12 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
             # consent. The privacy notice is shown again and asked now; the answer to it counts.
             state["consent_now"] = True
             return out
+    if choice is None and u is not None and u.yes_no == "yes" and asked in ("insured", "visit") \
+            and not has_slots(u):
+        # 是的 when the one place said earlier is offered for the place asked: that place
+        offered = [v for _, v in state.get("offered") or () if v.startswith(asked + ":")]
+        if len(offered) == 1:
+            choice = offered[0]
     if u is not None and choice is None:
         u = _with_contact_name(u, message or "", asked, env)
         if not env.profile_name and names_oneself(message or "", asked):
@@ -80,7 +86,7 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
             # The privacy notice is offered first; talking about the situation instead puts it
             # off until the situation is known (the values are kept, the draft waits for it).
             filled_asked = filled_asked or asked == "consent"
-        note_relation(state, message or "")
+        note_relation(state, u)
         note_self(state, message or "", u_slots(state, before))
         if u.question_intent:
             out.replies.append(_answer(u.question_intent, message or "", state))

@@ -27,20 +27,15 @@ _RELATION_CUES = (
     ("sibling", "哥哥|姐姐|弟弟|妹妹|哥|姐|弟|妹"),
 )
 _REL_WORDS = "|".join(c for _, c in _RELATION_CUES)
-# "给我妈办", "我爸在汉中参保的", "我母亲是…的新农合"; not "因为妈妈…" nor "去女儿那边住".
-_FOR_OTHER = re.compile(
-    rf"(?<![因作认成])(?:给|帮|替|为)(?:我|咱)?(?:家)?(?P<a>{_REL_WORDS})"
-    rf"|^(?:我|俺)(?P<b>{_REL_WORDS})(?:的?医保|参保|是.{{0,12}}(?:医保|新农合|职工|居民)|在.{{0,12}}(?:参保|交|医保))"
-    # "我妈在北京做了手术", "我爸昨天被送到重庆抢救": the person the story is about, in one clause
-    rf"|^(?:我|俺)家?(?P<c>{_REL_WORDS})(?=[^，。,？?；;]{{0,14}}(?:医保|参保|退休|住院|手术|看病|生病|病了|急诊|抢救|"
-    rf"就医|送到|送进|送去|转到|转院))")
 RELATION_ORDER = ("parent", "spouse", "child", "grandparent", "grandchild", "sibling", "other")
 # The word a person used, as the assistant says it back ("您父亲参加的是哪种医保").
-_TERMS = (("爸爸|爸|父亲|老爸", "父亲"), ("妈妈|妈|母亲|老妈", "母亲"), ("老伴", "老伴"), ("爱人", "爱人"),
-          ("老公|丈夫", "丈夫"), ("老婆|妻子|媳妇", "妻子"), ("孩子", "孩子"), ("儿子", "儿子"),
-          ("女儿|闺女", "女儿"), ("爷爷", "爷爷"), ("奶奶", "奶奶"), ("外公|姥爷", "外公"),
-          ("外婆|姥姥", "外婆"), ("哥哥|哥", "哥哥"), ("姐姐|姐", "姐姐"), ("弟弟|弟", "弟弟"),
-          ("妹妹|妹", "妹妹"))
+_TERMS = (("爸爸|爸|父亲|老爸|爹|俺爹|老父亲", "父亲"), ("妈妈|妈|母亲|老妈|娘|俺娘|老娘|老母亲", "母亲"),
+          ("父母|爸妈|家里老人|家中老人|我家老人", "家里老人"), ("婆婆", "婆婆"), ("公公", "公公"),
+          ("岳母|丈母娘", "岳母"), ("岳父|老丈人", "岳父"), ("老伴儿?|老头子|老太婆", "老伴"), ("爱人", "爱人"),
+          ("老公|丈夫|先生", "丈夫"), ("老婆|妻子|媳妇儿?|太太", "妻子"), ("孩子|小孩|娃", "孩子"),
+          ("儿子", "儿子"), ("女儿|闺女", "女儿"), ("爷爷", "爷爷"), ("奶奶", "奶奶"), ("外公|姥爷", "外公"),
+          ("外婆|姥姥", "外婆"), ("孙子", "孙子"), ("孙女", "孙女"), ("外孙女?", "外孙"),
+          ("哥哥|哥", "哥哥"), ("姐姐|姐", "姐姐"), ("弟弟|弟", "弟弟"), ("妹妹|妹", "妹妹"))
 
 
 def whose(state: dict, env: Env) -> str:
@@ -66,16 +61,15 @@ def note_self(state: dict, message: str, stated: bool) -> None:
         state["applicant"] = "self"
 
 
-def note_relation(state: dict, message: str) -> None:
-    """"给我妈办" and the like: the filing is for a family member (asked once, when the applicant
-    is); the word is kept to put the questions in their terms."""
-    if state.get("applicant") is not None or not message:
+def note_relation(state: dict, u: Understanding) -> None:
+    """The message is about a relative (给我妈办, 我爸医保在宜宾, 母亲的医保卡…: the understanding's
+    one rule): the filing is for a family member, asked once, when the applicant is; the word is
+    kept to put the questions in their terms."""
+    if state.get("applicant") is not None or not u.relation:
         return
-    mt = _FOR_OTHER.search(message)
-    if mt:
-        word = mt.group("a") or mt.group("b") or mt.group("c")
-        state["for_relation"] = next(r for r, cues in _RELATION_CUES if re.fullmatch(cues, word))
-        state["for_word"] = next(t for cues, t in _TERMS if re.fullmatch(cues, word))
+    word = re.sub(r"^[我俺]", "", u.relation_word or "") or (u.relation_word or "")
+    state["for_relation"] = u.relation
+    state["for_word"] = next((t for cues, t in _TERMS if re.fullmatch(cues, word)), "家人")
 
 
 def has_slots(u: Understanding) -> bool:

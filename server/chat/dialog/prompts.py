@@ -245,12 +245,18 @@ def _place(key: str) -> Callable[[dict, Env, list[dict]], None]:
             replies.append(options(_province_options(slot, exclude)))
             return
         who = whose(state, env)
+        other = state.get(VISIT if slot == INSURED else INSURED)
+        said = [p for p in state.get("unplaced") or () if p["code"] != other]
         if key == "insured":
             replies.append(text(f"请问{who}的医保是在哪个城市参保的？（比如：九江）"))
         else:
             replies.append(text(f"请问{who}要去哪个城市看病？（比如：杭州）" if who != "您"
                                 else "请问要去哪个城市看病？（比如：杭州）"))
-        replies.append(options([("点选省份和城市", f"picker:{key}")]))
+        if said:  # a place said without saying which it is: offered, not assumed
+            names = "、".join(p["label"] for p in said)
+            replies.append(text(f"您提到了{names}，是的话直接点它。"))
+        replies.append(options([(p["label"], f"{key}:{p['code']}") for p in said]
+                               + [("点选省份和城市", f"picker:{key}")]))
     return put
 
 

@@ -10,7 +10,7 @@ import re
 # Relation codes as in the filing rules (rules.RELATIONS); most specific words first.
 RELATION_WORDS: tuple[tuple[str, str], ...] = (
     ("parent", "父母|爸妈|家里老人|家中老人|我家老人|妈妈|爸爸|母亲|父亲|老妈|老爸|老母亲|老父亲|我妈|我爸|我娘|俺娘|俺爹|老娘|婆婆|公公|岳母|岳父|丈母娘|老丈人"),
-    ("spouse", "老伴儿?|爱人|老公|老婆|妻子|丈夫|媳妇儿?|先生|太太"),
+    ("spouse", "老伴儿?|老头子|老太婆|爱人|老公|老婆|妻子|丈夫|媳妇儿?|先生|太太"),
     ("child", "孩子|儿子|女儿|闺女|小孩|娃"),
     ("grandparent", "爷爷|奶奶|外公|外婆|姥姥|姥爷"),
     ("grandchild", "孙子|孙女|外孙女?"),

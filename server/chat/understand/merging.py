@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from server.chat.understand.facts import derive_filing_type
 from server.chat.understand.gazetteer import get_gazetteer, region_province
-from server.chat.understand.model import REGION_SLOTS, Understanding
+from server.chat.understand.model import INSURED, REGION_SLOTS, VISIT, Understanding
 
 
 def merge(state: Mapping[str, Any], u: Understanding) -> dict[str, Any]:
@@ -44,6 +44,13 @@ def merge(state: Mapping[str, Any], u: Understanding) -> dict[str, Any]:
         pending.append({"slot": amb.slot, "surface": amb.surface,
                         "options": [{"value": o.value, "label": o.label} for o in amb.options]})
     out["pending"] = pending
+    # Places said without a role (我们是湖北孝感的): offered as the answer when a place is asked,
+    # never written to a slot by themselves.
+    unplaced = [p for p in (out.get("unplaced") or ()) if p["code"] not in (out.get(INSURED), out.get(VISIT))]
+    for r in u.role_ambiguities:
+        if r.code not in {p["code"] for p in unplaced}:
+            unplaced.append({"code": r.code, "label": r.label})
+    out["unplaced"] = unplaced[-2:]
 
     if u.scheme:
         out["scheme"] = u.scheme
