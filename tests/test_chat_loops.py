@@ -297,3 +297,19 @@ def test_a_place_said_without_its_role_is_offered_not_assumed(client, db):
     body = say(client, headers, sid, "是的")
     assert body["draft"]["insured_region_name"] == "孝感市"
     assert "insured:420900" not in option_values(body) and "visit:420900" not in option_values(body)
+
+
+def test_a_phone_or_a_contact_typed_while_the_id_number_is_asked(client, db):
+    headers = login(client, "openid-id-step-detours")
+    sid = start(client, headers)
+    say(client, headers, sid, "我医保在临汾 职工 退休了 跟儿子在秦皇岛住好几年了")
+    say(client, headers, sid, "今天")
+    say(client, headers, sid, "同意")
+    body = say(client, headers, sid, "王秀英")
+    assert "身份证号码" in texts(body)
+    body = say(client, headers, sid, "139 1234 5678")  # a mobile number: no ID number
+    assert body["draft"]["contact_phone"] == "139****5678" and "证件号码应为18位" not in texts(body)
+    body = say(client, headers, sid, "联系人写我儿子 李强")
+    assert body["draft"]["contact_name"] == "李强" and "身份证号码" in texts(body)
+    body = say(client, headers, sid, resident_id("141002", date(1958, 3, 3), 28))
+    assert "身份证号码" not in texts(body).replace("证件号码", "")  # the next question now

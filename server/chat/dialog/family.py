@@ -154,8 +154,10 @@ def absorb_typed(state: dict, env: Env, u: Understanding, message: str, out: Abs
         return "ok"
     if asked in ("id_number", "member_id_number"):
         number = id_number_in(message)
+        if u.contact_phone and number is not None and len(number) == 11:
+            return None  # a mobile number typed here: the contact's phone, the ID is asked again
         if number is None:
-            if has_slots(u):
+            if has_slots(u) or "联系人" in message:
                 return None
             out.replies.append(text("请输入18位的身份证号码（最后一位可以是X）。"))
             count_attempt(state, asked)
