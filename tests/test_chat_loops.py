@@ -313,3 +313,12 @@ def test_a_phone_or_a_contact_typed_while_the_id_number_is_asked(client, db):
     assert body["draft"]["contact_name"] == "李强" and "身份证号码" in texts(body)
     body = say(client, headers, sid, resident_id("141002", date(1958, 3, 3), 28))
     assert "身份证号码" not in texts(body).replace("证件号码", "")  # the next question now
+
+
+def test_a_place_corrected_in_words_on_the_summary(client, db):
+    headers = setup_user(client, "openid-summary-place-words")
+    sid = start(client, headers)
+    to_summary(client, headers, sid)
+    body = say(client, headers, sid, "就医地不对，是广州")
+    assert body["draft"]["visit_region_name"] == "广州市" and card(body, "summary")
+    assert NOT_UNDERSTOOD not in texts(body) and "要改哪一项" not in texts(body)

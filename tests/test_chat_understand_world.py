@@ -131,3 +131,15 @@ def test_both_schemes_named_in_a_question_is_no_answer(text, scheme):
 ])
 def test_back_home_and_one_place_for_both(text, insured, visit):
     assert places(text) == (insured, visit)
+
+
+@pytest.mark.parametrize("text, slot, name", [
+    ("就医地不对，是广州", "visit_region_code", "广州市"),
+    ("参保地错了，应该是郑州", "insured_region_code", "郑州市"),
+    ("就医地改成天津", "visit_region_code", "天津市"),
+    ("参保地改为洛阳", "insured_region_code", "洛阳市"),
+])
+def test_a_correction_naming_the_item(text, slot, name):
+    values = {"insured_region_code": "430100", "visit_region_code": "440300", "last_slots": ["start_date"]}
+    u = understand(text, TODAY, Context(expecting="yes_no", values=values))
+    assert name_of(getattr(u, slot)) == name

@@ -34,7 +34,7 @@ def understand(text: str, today: date, context: Context | None = None) -> Unders
     mentions = [m for m in mentions if m.codes]
     u.mentions = [{"surface": m.surface, "codes": list(m.codes), "role": m.role, "score": m.score,
                    "reason": m.reason, "ambiguous": m.ambiguous} for m in mentions]
-    fill_regions(u, mentions, values, expecting, gz)
+    fill_regions(u, mentions, values, expecting, gz, text)
 
     u.scheme, u.scheme_ambiguous = find_scheme(text, expecting)
 

@@ -29,11 +29,11 @@ _DISTRACT_AFTER = re.compile(
     r"|^(?:是|那是|呢是)?(?:我|他|她)?(?:的)?(?:弟弟|妹妹|哥哥|姐姐|朋友|同事|邻居|亲戚|表哥|表姐|表弟|表妹|堂哥|堂弟|同学)(?:要|想|打算|准备|去|在)")
 _INSURED_BEFORE = re.compile(
     r"(?:医保|社保|参保地?|参保城市|参保地区|投保地|缴费地|医保所属地|医保归属地|参保的地方|医保关系|医保卡|医疗保险|参保地方|医保所在地|统筹区)"
-    r"(?:也|都|还|就|一直|其实)*(?:是|在|为|属于|归|落在)?(?:在)?[:：]?(?:老家|家乡|本地|当地)?$"
+    r"(?:也|都|还|就|一直|其实|应该)*(?:是|在|为|属于|归|落在|改成|改为|换成|改到)?(?:在)?[:：]?(?:老家|家乡|本地|当地)?$"
     r"|(?:单位|公司|工作单位|厂里)(?:也|就)?(?:在|是)$")
 _FROM_BEFORE = re.compile(r"从$")
 _VISIT_LABEL_BEFORE = re.compile(
-    r"(?:就医地|就医地点|就医城市|就诊地|看病的地方|目的地|要去的地方)(?:也|就)?(?:是|在|为|选)?(?:在)?[:：]?$"
+    r"(?:就医地|就医地点|就医城市|就诊地|看病的地方|目的地|要去的地方)(?:也|就|应该)?(?:是|在|为|选|改成|改为|换成|改到)?(?:在)?[:：]?$"
     r"|(?:就医|就诊|看病)[:：]$")
 # 在老家临汾参加的职工医保: a hometown is the insured place when the insurance is said to be there.
 _HOME_BEFORE = re.compile(r"(?:老家|家乡|户口所在地|户籍地)(?:是|在)?$")
@@ -189,13 +189,15 @@ def keep_stop_word(text: str, m: Mention, gz: Gazetteer) -> bool:
 
 
 
+_SLOT_LABELS = ((VISIT, re.compile(r"就医地|就医城市|就诊地|看病的(?:地方|城市)")),
+                (INSURED, re.compile(r"参保地|参保城市|医保(?:所在|所属|归属)?地|参保的(?:地方|城市)")))
 # Places that play no part in a filing at all: never offered for a slot.
 _NOT_A_ROLE = frozenset({"study", "settling there asked", "asks how to settle there",
                          "the insurance moved there"})
 
 
 def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str, Any],
-                  expecting: str | None, gz: Gazetteer) -> None:
+                  expecting: str | None, gz: Gazetteer, u_text: str = "") -> None:
     negated = {c for m in mentions if m.role == "other" for c in m.codes}
     neutral = [m for m in mentions if m.role is None and m.reason not in _NOT_A_ROLE]
     # 新疆……石河子: a province said before a city inside it adds nothing to the city.
@@ -213,6 +215,10 @@ def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str,
             for slot in REGION_SLOTS:
                 if values.get(slot) and values.get(slot) in negated:
                     target = slot
+            # 就医地不对，是广州: the item named as wrong is the one corrected
+            named = {slot for slot, label in _SLOT_LABELS if label.search(u_text)}
+            if target is None and len(named) == 1:
+                target = named.pop()
             target = target or next((s for s in reversed(values.get("last_slots") or ())
                                      if s in REGION_SLOTS), None)
         province = region_province(neutral[0].codes[0], gz)
