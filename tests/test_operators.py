@@ -97,3 +97,19 @@ def test_poster_pdf(client, app):
 
     page = PdfReader(io.BytesIO(resp.data)).pages[0]
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842  # A4
+
+
+def test_reviewer_given_a_district_code_reviews_its_pooling_region(client, app):
+    # Hospital and bureau systems write district codes (411302 宛城区); a reviewer's region is the
+    # pooling region they belong to (411300 南阳市), and 110105 朝阳区 folds to 北京 (110000).
+    _setup(app)
+    ops = _login(client, "ops")
+    made = client.post("/api/v1/staff/admin/staff", json={"username": "rev-ny", "password": PASSWORD,
+                                                          "role": "reviewer",
+                                                          "region_codes": ["411302", "110105"]}, headers=ops)
+    assert made.status_code == 201, made.json
+    assert made.json["region_codes"] == ["110000", "411300"]
+    bad = client.post("/api/v1/staff/admin/staff", json={"username": "rev-x", "password": PASSWORD,
+                                                         "role": "reviewer", "region_codes": ["411399"]},
+                      headers=ops)
+    assert bad.status_code == 422 and bad.json["error"]["details"][0]["field"] == "region_codes"

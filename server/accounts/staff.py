@@ -57,7 +57,8 @@ def create_staff(username: str, password: str, role: str, *, region_codes=(),
 
         catalogue = get_catalogue()
         for raw in region_codes or ():
-            region = catalogue.get(str(raw))
+            # A district or county code (as hospital systems send them) means its pooling region.
+            region = catalogue.get(str(raw)) or catalogue.pooling_region_for(str(raw))
             if region is None:
                 raise StaffInputError("staff.region_unknown", f"没有找到地区 {raw}", "region_codes")
             codes.append(canonical_region_code(region.code))

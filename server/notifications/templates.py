@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from server.notifications.messages import _LIMITS, TEMPLATE_OF_KIND, field_type
 
@@ -44,8 +45,16 @@ def parse(raw: str | dict | None) -> dict[str, Template]:
     return out
 
 
+@lru_cache(maxsize=8)
+def _parse_text(raw: str) -> dict[str, Template]:
+    return parse(raw)
+
+
 def configured(config) -> dict[str, Template]:
-    return parse(config.get("WECHAT_TEMPLATES"))
+    # Every outbox write asks; the setting is a string that never changes while a process runs.
+    # Callers must not mutate the answer, which the cache shares.
+    raw = config.get("WECHAT_TEMPLATES")
+    return _parse_text(raw) if isinstance(raw, str) else parse(raw)
 
 
 def for_kind(config, kind: str) -> Template | None:
