@@ -48,17 +48,23 @@ ensure_wrk() {
 
 # pdftoppm (poppler-utils) renders the signed letter in a test, with no system font to fall back on.
 # Like wrk: installed from the system's packages when possible; the test says it skipped otherwise.
-ensure_pdftoppm() {
-  command -v pdftoppm >/dev/null 2>&1 && return 0
+# A command from the system's packages (Debian: apt-get), for tests that need it; a test whose tool
+# could not be installed says it skipped.
+ensure_apt_tool() {  # command, package, why
+  command -v "$1" >/dev/null 2>&1 && return 0
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
   if command -v apt-get >/dev/null 2>&1; then
-    echo "Installing poppler-utils (renders the letter in a test)" >&2
-    { $sudo apt-get install -y -qq poppler-utils >/dev/null 2>&1 ||
-      { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq poppler-utils >/dev/null 2>&1; }; } || true
+    echo "Installing $2 ($3)" >&2
+    { $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq "$2" >/dev/null 2>&1; }; } || true
   fi
-  command -v pdftoppm >/dev/null 2>&1 || echo "poppler-utils could not be installed" >&2
+  command -v "$1" >/dev/null 2>&1 || echo "$2 could not be installed" >&2
   return 0
+}
+
+ensure_pdftoppm() {
+  ensure_apt_tool pdftoppm poppler-utils "renders the letter in a test"
 }
 
 # The staff console's third-party scripts (jsQR; axe-core for its tests) from the npm registry, with
