@@ -68,6 +68,10 @@ def test_counter_qr_to_filing_to_verification(client, app, hospital):
     token = url.rsplit("/", 1)[1]
     assert len(token) <= 32
     assert decode(client.get(code["poster"], headers=staff).data) == url
+    # The counter's own list shows it; another hospital's counter does not see it.
+    listed = client.get("/api/v1/staff/counter-codes", headers=staff)
+    assert listed.status_code == 200 and [c["url"] for c in listed.json["items"]] == [url]
+    assert client.get("/api/v1/staff/counter-codes", headers=staff_login(client, "xh-counter")).json["items"] == []
 
     # Opened outside WeChat: a friendly page, not an error.
     page = client.get(f"/q/{token}")

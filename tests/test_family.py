@@ -19,6 +19,8 @@ def test_add_list_patch_delete(client, app):
     assert member["consent_confirmed_at"].endswith("+08:00")
     items = client.get("/api/v1/family-members", headers=headers).json["items"]
     assert [m["id"] for m in items] == [member["id"]]
+    one = client.get(f"/api/v1/family-members/{member['id']}", headers=headers)
+    assert one.status_code == 200 and one.json == items[0]
     resp = client.patch(f"/api/v1/family-members/{member['id']}", json={"phone": "13700137000"},
                         headers=headers)
     assert resp.status_code == 200 and resp.json["phone_masked"] == "137****7000"

@@ -440,3 +440,29 @@ def test_the_drafts_list_says_when_an_untouched_draft_will_be_removed(client, ap
         expected = (to_cn(touched) + timedelta(days=app.config["DRAFT_RETENTION_DAYS"])).date().isoformat()
     [item] = client.get("/api/v1/filings", headers=user).json["items"]
     assert item["id"] == draft["id"] and item["removal_date"] == expected
+
+
+def test_an_operator_lists_a_dead_letter_and_sends_it_again(client, app, fake_wechat):
+    from server.accounts.staff import create_staff
+    from tests.review_helpers import PASSWORD
+
+    user = login(client, "u-notify")
+    filing_id = _pending_review(app)
+    _subscribe(client, user, "TPL-REVIEW")
+    client.post(f"/api/v1/staff/review/filings/{filing_id}/approve", json={}, headers=staff_login(client, "rev-n"))
+    fake_wechat.subscribe_errcodes[:] = [47003]
+    _deliver(app)
+    with app.app_context():
+        create_staff("ops-n", PASSWORD, "operator")
+        _db.session.commit()
+    ops = staff_login(client, "ops-n")
+    dead = client.get("/api/v1/staff/admin/notifications/dead", headers=ops)
+    assert dead.status_code == 200
+    [letter] = dead.json["items"]
+    assert letter["kind"] == "approved" and letter["filing_id"] == filing_id and "47003" in letter["last_error"]
+    # Once the template is fixed, the operator sends it again; WeChat takes it this time.
+    retry = client.post("/api/v1/staff/admin/notifications/dead/retry", json={"ids": [letter["id"]]}, headers=ops)
+    assert retry.status_code == 200 and retry.json == {"queued": 1}
+    assert client.get("/api/v1/staff/admin/notifications/dead", headers=ops).json["items"] == []
+    assert _deliver(app)["sent"] == 1
+    assert len(fake_wechat.calls_for(SEND)) == 2

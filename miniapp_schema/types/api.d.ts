@@ -42,6 +42,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "expires_at": "2026-12-08T23:55:24.880241+08:00",
+                         *       "token": "87d3f0971f77c38df00a18e647229276.hkLuo7AkVDXSoH4CcJLrEReC6pY",
+                         *       "user": {
+                         *         "default_insured_region_code": null,
+                         *         "default_scheme": null,
+                         *         "id": 1,
+                         *         "id_number_masked": null,
+                         *         "name": null,
+                         *         "nickname": null,
+                         *         "phone_masked": null,
+                         *         "privacy_accepted_at": null,
+                         *         "privacy_version": null
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["LoginResult"];
                     };
                 };
@@ -87,6 +104,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "expires_at": "2026-12-08T23:55:20.527421+08:00",
+                         *       "token": "dd2b3f7ca89f46bf3e1c67e5af48b9f2.TZD9wkvHU0lrWnQ1ds0P60PtCnI",
+                         *       "user": {
+                         *         "default_insured_region_code": null,
+                         *         "default_scheme": null,
+                         *         "id": 1,
+                         *         "id_number_masked": null,
+                         *         "name": null,
+                         *         "nickname": null,
+                         *         "phone_masked": null,
+                         *         "privacy_accepted_at": null,
+                         *         "privacy_version": null
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["LoginResult"];
                     };
                 };
@@ -164,6 +198,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "default_insured_region_code": "510100",
+                         *       "default_scheme": "employee",
+                         *       "id": 1,
+                         *       "id_number_masked": "5101**********0119",
+                         *       "name": "张三",
+                         *       "nickname": null,
+                         *       "phone_masked": "138****5678",
+                         *       "privacy_accepted_at": "2026-12-01T23:58:30.668679+08:00",
+                         *       "privacy_version": "2026-11-1"
+                         *     }
+                         */
                         "application/json": components["schemas"]["User"];
                     };
                 };
@@ -198,6 +245,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "default_insured_region_code": "510100",
+                         *       "default_scheme": "employee",
+                         *       "id": 1,
+                         *       "id_number_masked": "5101**********0119",
+                         *       "name": "张三",
+                         *       "nickname": null,
+                         *       "phone_masked": "138****8000",
+                         *       "privacy_accepted_at": null,
+                         *       "privacy_version": null
+                         *     }
+                         */
                         "application/json": components["schemas"]["User"];
                     };
                 };
@@ -237,6 +297,52 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "provinces": [
+                         *         {
+                         *           "aliases": [],
+                         *           "code": "110000",
+                         *           "insured_only": false,
+                         *           "level": "municipality",
+                         *           "name": "北京市",
+                         *           "province_code": "110000",
+                         *           "regions": [
+                         *             {
+                         *               "aliases": [],
+                         *               "code": "110000",
+                         *               "insured_only": false,
+                         *               "level": "municipality",
+                         *               "name": "北京市",
+                         *               "province_code": "110000",
+                         *               "short_name": "北京"
+                         *             }
+                         *           ],
+                         *           "short_name": "北京"
+                         *         },
+                         *         {
+                         *           "aliases": [],
+                         *           "code": "120000",
+                         *           "insured_only": false,
+                         *           "level": "municipality",
+                         *           "name": "天津市",
+                         *           "province_code": "120000",
+                         *           "regions": [
+                         *             {
+                         *               "aliases": [],
+                         *               "code": "120000",
+                         *               "insured_only": false,
+                         *               "level": "municipality",
+                         *               "name": "天津市",
+                         *               "province_code": "120000",
+                         *               "short_name": "天津"
+                         *             }
+                         *           ],
+                         *           "short_name": "天津"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["RegionList"];
                     };
                 };
@@ -290,6 +396,36 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "aliases": [],
+                         *       "code": "330700",
+                         *       "counties": [
+                         *         "婺城区",
+                         *         "金东区"
+                         *       ],
+                         *       "insured_only": false,
+                         *       "level": "prefecture",
+                         *       "name": "金华市",
+                         *       "policy": {
+                         *         "allow_same_province": false,
+                         *         "allow_temporary_beside_long_term": false,
+                         *         "commitment_types": [
+                         *           "long_term_resident",
+                         *           "resident_worker"
+                         *         ],
+                         *         "long_term_lock_months": 6,
+                         *         "max_backdate_days": 10,
+                         *         "proof_due_days": 180,
+                         *         "region_code": "330700",
+                         *         "review_working_days": 2,
+                         *         "temporary_validity_months": 6
+                         *       },
+                         *       "province_code": "330000",
+                         *       "province_name": "浙江省",
+                         *       "short_name": "金华"
+                         *     }
+                         */
                         "application/json": components["schemas"]["RegionDetail"];
                     };
                 };
@@ -330,6 +466,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "accepted": true,
+                         *       "accepted_at": "2026-12-01T23:55:31+08:00",
+                         *       "accepted_version": "2026-11-1",
+                         *       "text": "为办理跨省异地就医备案，我们需要收集和使用您（以及您代为办理的家人）的以下信息：\n姓名、证件号码、手机号码、参保地、就医地，以及您上传的证明材料和签署的个人承诺书。\n这些信息只用于办理和审核备案、查询备案记录和在医院结算，不会用于其他用途。\n证件号码加密保存，页面上只显示部分号码；只有负责审核的医保经办人员可以查看您的材料。\n为家人办理备案前，请先征得家人本人同意。\n您可以随时查看、更正备案信息，也可以删除添加的家人。",
+                         *       "title": "个人信息保护告知书",
+                         *       "version": "2026-11-1"
+                         *     }
+                         */
                         "application/json": components["schemas"]["ConsentStatus"];
                     };
                 };
@@ -360,6 +506,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "accepted": true,
+                         *       "accepted_at": "2026-12-01T23:55:21+08:00",
+                         *       "accepted_version": "2026-11-1",
+                         *       "text": "为办理跨省异地就医备案，我们需要收集和使用您（以及您代为办理的家人）的以下信息：\n姓名、证件号码、手机号码、参保地、就医地，以及您上传的证明材料和签署的个人承诺书。\n这些信息只用于办理和审核备案、查询备案记录和在医院结算，不会用于其他用途。\n证件号码加密保存，页面上只显示部分号码；只有负责审核的医保经办人员可以查看您的材料。\n为家人办理备案前，请先征得家人本人同意。\n您可以随时查看、更正备案信息，也可以删除添加的家人。",
+                         *       "title": "个人信息保护告知书",
+                         *       "version": "2026-11-1"
+                         *     }
+                         */
                         "application/json": components["schemas"]["ConsentStatus"];
                     };
                 };
@@ -399,6 +555,32 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "consent_confirmed_at": "2026-12-01T23:56:12+08:00",
+                         *           "created_at": "2026-12-01T23:56:12+08:00",
+                         *           "id": 1,
+                         *           "id_number_masked": "8100**********0017",
+                         *           "name": "陈大文",
+                         *           "phone_masked": "139****9000",
+                         *           "relation": "spouse",
+                         *           "relation_label": "配偶"
+                         *         },
+                         *         {
+                         *           "consent_confirmed_at": "2026-12-01T23:56:12+08:00",
+                         *           "created_at": "2026-12-01T23:56:12+08:00",
+                         *           "id": 2,
+                         *           "id_number_masked": "9118**********0014",
+                         *           "name": "John",
+                         *           "phone_masked": "139****9000",
+                         *           "relation": "child",
+                         *           "relation_label": "子女"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["FamilyMemberList"];
                     };
                 };
@@ -429,6 +611,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "consent_confirmed_at": "2026-12-01T23:55:21+08:00",
+                         *       "created_at": "2026-12-01T23:55:21+08:00",
+                         *       "id": 1,
+                         *       "id_number_masked": "1101**********0232",
+                         *       "name": "李四",
+                         *       "phone_masked": "139****9000",
+                         *       "relation": "parent",
+                         *       "relation_label": "父母"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FamilyMemberView"];
                     };
                 };
@@ -472,6 +666,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "consent_confirmed_at": "2026-12-02T00:06:01+08:00",
+                         *       "created_at": "2026-12-02T00:06:01+08:00",
+                         *       "id": 1,
+                         *       "id_number_masked": "1101**********0232",
+                         *       "name": "李四",
+                         *       "phone_masked": "139****9000",
+                         *       "relation": "parent",
+                         *       "relation_label": "父母"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FamilyMemberView"];
                     };
                 };
@@ -532,6 +738,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "consent_confirmed_at": "2026-12-01T23:56:12+08:00",
+                         *       "created_at": "2026-12-01T23:56:12+08:00",
+                         *       "id": 1,
+                         *       "id_number_masked": "1101**********0232",
+                         *       "name": "李四",
+                         *       "phone_masked": "137****7000",
+                         *       "relation": "parent",
+                         *       "relation_label": "父母"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FamilyMemberView"];
                     };
                 };
@@ -568,6 +786,96 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "filing_types": [
+                         *         {
+                         *           "code": "retiree_relocated",
+                         *           "commitment_can_replace": true,
+                         *           "explanation": "退休后到外省长期生活的人员",
+                         *           "group": "long_term",
+                         *           "group_label": "跨省长期居住",
+                         *           "label": "异地安置退休人员",
+                         *           "proof_documents": [
+                         *             {
+                         *               "code": "household_register",
+                         *               "label": "户口簿（首页和本人页）"
+                         *             }
+                         *           ],
+                         *           "proof_needed": true
+                         *         },
+                         *         {
+                         *           "code": "long_term_resident",
+                         *           "commitment_can_replace": true,
+                         *           "explanation": "在外省长期居住生活的人员",
+                         *           "group": "long_term",
+                         *           "group_label": "跨省长期居住",
+                         *           "label": "异地长期居住人员",
+                         *           "proof_documents": [
+                         *             {
+                         *               "code": "residence_permit",
+                         *               "label": "居住证"
+                         *             },
+                         *             {
+                         *               "code": "residence_certificate",
+                         *               "label": "居住证明"
+                         *             }
+                         *           ],
+                         *           "proof_needed": true
+                         *         }
+                         *       ],
+                         *       "groups": [
+                         *         {
+                         *           "code": "long_term",
+                         *           "label": "跨省长期居住"
+                         *         },
+                         *         {
+                         *           "code": "temporary",
+                         *           "label": "跨省临时外出"
+                         *         }
+                         *       ],
+                         *       "proof_modes": [
+                         *         {
+                         *           "code": "uploaded",
+                         *           "label": "上传证明材料"
+                         *         },
+                         *         {
+                         *           "code": "commitment",
+                         *           "label": "个人承诺书"
+                         *         }
+                         *       ],
+                         *       "relations": [
+                         *         {
+                         *           "code": "spouse",
+                         *           "label": "配偶"
+                         *         },
+                         *         {
+                         *           "code": "parent",
+                         *           "label": "父母"
+                         *         }
+                         *       ],
+                         *       "schemes": [
+                         *         {
+                         *           "code": "employee",
+                         *           "label": "职工基本医疗保险"
+                         *         },
+                         *         {
+                         *           "code": "resident",
+                         *           "label": "城乡居民基本医疗保险"
+                         *         }
+                         *       ],
+                         *       "statuses": [
+                         *         {
+                         *           "code": "draft",
+                         *           "label": "草稿"
+                         *         },
+                         *         {
+                         *           "code": "pending_review",
+                         *           "label": "待审核"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["Options"];
                     };
                 };
@@ -614,6 +922,15 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "filing_type": "other_temporary",
+                         *       "insured_region_code": "510100",
+                         *       "text": "您正在为“其他临时外出就医人员”（跨省临时外出）办理跨省异地就医备案，参保地是成都市。\n一、备案的是就医地所在的城市，不是某一家医院。就医地所有联网的定点医疗机构都可以直接结算。\n二、报销政策：就医地的药品、诊疗项目和医疗服务设施目录；参保地的起付线、报销比例和最高支付限额。\n三、跨省临时外出就医人员的报销比例可能比参保地低：转诊和急诊抢救人员最多低10个百分点，其他临时外出就医人员最多低20个百分点。\n四、临时外出就医备案的有效期至少6个月；长期居住备案长期有效，备案成功后一段时间内不能撤销或变更。\n五、已经住院的，可以在出院结算前补办备案，开始日期可以选入院那天（有最早日期限制）。\n六、需要的证明材料：不需要证明材料。没有材料但符合条件的长期居住人员，参保地允许时可以签署个人承诺书，之后按期补交。\n七、请如实填写。提供虚假材料或承诺不实的，将撤销备案，追回已结算的医保基金，并依法承担责任。\n八、同一时间只能有一条有效备案；需要改就医地的，请先变更或撤销原来的备案。",
+                         *       "title": "跨省异地就医备案告知书",
+                         *       "version": "N2026.11:other_temporary"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Notice"];
                     };
                 };
@@ -661,6 +978,112 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "has_more": false,
+                         *       "items": [
+                         *         {
+                         *           "address": null,
+                         *           "applicant": 1,
+                         *           "commitment": {
+                         *             "sha256": null,
+                         *             "signed": false,
+                         *             "signed_at": null,
+                         *             "url": null
+                         *           },
+                         *           "contact_name": "李四",
+                         *           "contact_phone_masked": "139****9000",
+                         *           "created_at": "2026-12-01T23:55:21+08:00",
+                         *           "documents": [],
+                         *           "earliest_start_date": "2026-11-21",
+                         *           "end_date": null,
+                         *           "filing_number": null,
+                         *           "filing_type": null,
+                         *           "filing_type_label": null,
+                         *           "group": null,
+                         *           "id": 2,
+                         *           "insured_region_code": "510100",
+                         *           "insured_region_name": "成都市",
+                         *           "missing": [
+                         *             "visit_region_code",
+                         *             "filing_type"
+                         *           ],
+                         *           "next_step": "choices",
+                         *           "notice_accepted": false,
+                         *           "notice_accepted_at": null,
+                         *           "notice_version": null,
+                         *           "number": null,
+                         *           "person_id_masked": "1101**********0232",
+                         *           "person_name": "李四",
+                         *           "proof": null,
+                         *           "proof_options": null,
+                         *           "removal_date": "2027-03-01",
+                         *           "result": null,
+                         *           "review_due_at": null,
+                         *           "scheme": "employee",
+                         *           "scheme_label": "职工基本医疗保险",
+                         *           "source": "wizard",
+                         *           "start_date": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿",
+                         *           "submitted_at": null,
+                         *           "visit_region_code": null,
+                         *           "visit_region_name": null
+                         *         },
+                         *         {
+                         *           "address": null,
+                         *           "applicant": "self",
+                         *           "commitment": {
+                         *             "sha256": null,
+                         *             "signed": false,
+                         *             "signed_at": null,
+                         *             "url": null
+                         *           },
+                         *           "contact_name": "张三",
+                         *           "contact_phone_masked": "138****8000",
+                         *           "created_at": "2026-12-01T23:55:21+08:00",
+                         *           "documents": [],
+                         *           "earliest_start_date": "2026-11-21",
+                         *           "end_date": null,
+                         *           "filing_number": null,
+                         *           "filing_type": null,
+                         *           "filing_type_label": null,
+                         *           "group": null,
+                         *           "id": 1,
+                         *           "insured_region_code": "510100",
+                         *           "insured_region_name": "成都市",
+                         *           "missing": [
+                         *             "filing_type",
+                         *             "notice_accepted"
+                         *           ],
+                         *           "next_step": "choices",
+                         *           "notice_accepted": false,
+                         *           "notice_accepted_at": null,
+                         *           "notice_version": null,
+                         *           "number": null,
+                         *           "person_id_masked": "5101**********0119",
+                         *           "person_name": "张三",
+                         *           "proof": null,
+                         *           "proof_options": null,
+                         *           "removal_date": "2027-03-01",
+                         *           "result": null,
+                         *           "review_due_at": null,
+                         *           "scheme": "employee",
+                         *           "scheme_label": "职工基本医疗保险",
+                         *           "source": "wizard",
+                         *           "start_date": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿",
+                         *           "submitted_at": null,
+                         *           "visit_region_code": "310000",
+                         *           "visit_region_name": "上海市"
+                         *         }
+                         *       ],
+                         *       "page": 1,
+                         *       "per_page": 20,
+                         *       "total": 2
+                         *     }
+                         */
                         "application/json": components["schemas"]["DraftPage"];
                     };
                 };
@@ -693,6 +1116,72 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "applicant": "self",
+                         *       "commitment": {
+                         *         "sha256": null,
+                         *         "signed": false,
+                         *         "signed_at": null,
+                         *         "url": null
+                         *       },
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "created_at": "2026-12-01T23:56:14+08:00",
+                         *       "documents": [],
+                         *       "earliest_start_date": "2026-11-21",
+                         *       "end_date": null,
+                         *       "filing_number": null,
+                         *       "filing_type": "long_term_resident",
+                         *       "filing_type_label": "异地长期居住人员",
+                         *       "group": "long_term",
+                         *       "id": 1,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "missing": [
+                         *         "notice_accepted",
+                         *         "start_date"
+                         *       ],
+                         *       "next_step": "notice",
+                         *       "notice_accepted": false,
+                         *       "notice_accepted_at": null,
+                         *       "notice_version": null,
+                         *       "number": null,
+                         *       "person_id_masked": "5101**********0119",
+                         *       "person_name": "张三",
+                         *       "proof": null,
+                         *       "proof_options": {
+                         *         "commitment_allowed": true,
+                         *         "documents": [
+                         *           {
+                         *             "code": "residence_permit",
+                         *             "label": "居住证"
+                         *           },
+                         *           {
+                         *             "code": "residence_certificate",
+                         *             "label": "居住证明"
+                         *           }
+                         *         ],
+                         *         "modes": [
+                         *           "uploaded",
+                         *           "commitment"
+                         *         ],
+                         *         "none_needed": false
+                         *       },
+                         *       "result": null,
+                         *       "review_due_at": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": null,
+                         *       "status": "draft",
+                         *       "status_label": "草稿",
+                         *       "submitted_at": null,
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FilingView"];
                     };
                 };
@@ -736,6 +1225,79 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "applicant": "self",
+                         *       "commitment": {
+                         *         "sha256": "042c946043d1049520dcf4fbf9fc2b8454bd97d3e54af7bc7ad071a6b347fa0c",
+                         *         "signed": true,
+                         *         "signed_at": "2026-12-02T00:01:05+08:00",
+                         *         "url": "/api/v1/filings/1/commitment.pdf?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9jb21taXRtZW50LnBkZiIsInUxIl0.aw7vRA.YtS-H_P152ViKok6O3kQ3ZJEuQw"
+                         *       },
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "created_at": "2026-12-02T00:01:05+08:00",
+                         *       "documents": [],
+                         *       "earliest_start_date": "2026-11-22",
+                         *       "end_date": null,
+                         *       "filing_number": "YDEJDWN3WQMYC",
+                         *       "filing_type": "long_term_resident",
+                         *       "filing_type_label": "异地长期居住人员",
+                         *       "group": "long_term",
+                         *       "id": 1,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "missing": [],
+                         *       "next_step": "result",
+                         *       "notice_accepted": true,
+                         *       "notice_accepted_at": "2026-12-02T00:01:05+08:00",
+                         *       "notice_version": "N2026.11:long_term_resident",
+                         *       "number": "YDEJDWN3WQMYC",
+                         *       "person_id_masked": "5101**********0119",
+                         *       "person_name": "张三",
+                         *       "proof": "commitment",
+                         *       "proof_options": {
+                         *         "commitment_allowed": true,
+                         *         "documents": [
+                         *           {
+                         *             "code": "residence_permit",
+                         *             "label": "居住证"
+                         *           },
+                         *           {
+                         *             "code": "residence_certificate",
+                         *             "label": "居住证明"
+                         *           }
+                         *         ],
+                         *         "modes": [
+                         *           "uploaded",
+                         *           "commitment"
+                         *         ],
+                         *         "none_needed": false
+                         *       },
+                         *       "result": {
+                         *         "message": "备案成功，就医地的联网定点医疗机构都可以直接结算；请于2027年6月3日前补交证明材料",
+                         *         "number": "YDEJDWN3WQMYC",
+                         *         "number_display": "YD EJDW N3WQ MYC",
+                         *         "proof_due_date": "2027-06-03",
+                         *         "records_path": "/api/v1/records/1",
+                         *         "review_due_at": "2026-12-05T00:00:00+08:00",
+                         *         "status": "approved",
+                         *         "status_label": "备案成功",
+                         *         "submitted_at": "2026-12-02T00:01:08+08:00"
+                         *       },
+                         *       "review_due_at": "2026-12-05T00:00:00+08:00",
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-02",
+                         *       "status": "approved",
+                         *       "status_label": "备案成功",
+                         *       "submitted_at": "2026-12-02T00:01:08+08:00",
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FilingView"];
                     };
                 };
@@ -773,6 +1335,97 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "applicant": "self",
+                         *       "commitment": {
+                         *         "sha256": null,
+                         *         "signed": false,
+                         *         "signed_at": null,
+                         *         "url": null
+                         *       },
+                         *       "contact_name": "王五",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "created_at": "2026-12-01T23:56:22+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "referral_certificate",
+                         *           "id": 1,
+                         *           "kind": "proof",
+                         *           "label": "转诊转院证明（参保地定点医院开具）",
+                         *           "mime": "image/png",
+                         *           "sha256": "445f6b0aa791bdb0a1a69eedda5d127ae61e263c9ea1252af502c1f7b7c5f1f6",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-01T23:56:22+08:00",
+                         *           "url": "/api/v1/filings/1/documents/1?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9kb2N1bWVudHMvMSIsInUxIl0.aw7uJg.iA9jjNX5G28jDhDlbMlyFtm48Aw"
+                         *         },
+                         *         {
+                         *           "doc_code": "referral_certificate",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "label": "转诊转院证明（参保地定点医院开具）",
+                         *           "mime": "image/png",
+                         *           "sha256": "f5580603a6763bf83498de95799e178ea09110ffe455494a60d4319664300fde",
+                         *           "size": 281,
+                         *           "uploaded_at": "2026-12-01T23:56:22+08:00",
+                         *           "url": "/api/v1/filings/1/documents/2?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9kb2N1bWVudHMvMiIsInUxIl0.aw7uJg.lpSEWP-fGnh2LSvxj8XdNgntyM8"
+                         *         }
+                         *       ],
+                         *       "earliest_start_date": "2026-11-21",
+                         *       "end_date": "2027-06-01",
+                         *       "filing_number": "YDE4W7BGSTZ9B",
+                         *       "filing_type": "referral",
+                         *       "filing_type_label": "异地转诊就医人员",
+                         *       "group": "temporary",
+                         *       "id": 1,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "missing": [],
+                         *       "next_step": "submit",
+                         *       "notice_accepted": true,
+                         *       "notice_accepted_at": "2026-12-01T23:56:22+08:00",
+                         *       "notice_version": "N2026.11:referral",
+                         *       "number": "YDE4W7BGSTZ9B",
+                         *       "person_id_masked": "5101**********0119",
+                         *       "person_name": "张三",
+                         *       "proof": "uploaded",
+                         *       "proof_options": {
+                         *         "commitment_allowed": false,
+                         *         "documents": [
+                         *           {
+                         *             "code": "referral_certificate",
+                         *             "label": "转诊转院证明（参保地定点医院开具）"
+                         *           }
+                         *         ],
+                         *         "modes": [
+                         *           "uploaded"
+                         *         ],
+                         *         "none_needed": false
+                         *       },
+                         *       "result": {
+                         *         "message": "当前状态：待补充材料",
+                         *         "number": "YDE4W7BGSTZ9B",
+                         *         "number_display": "YD E4W7 BGST Z9B",
+                         *         "proof_due_date": null,
+                         *         "records_path": "/api/v1/records/1",
+                         *         "review_due_at": null,
+                         *         "status": "returned",
+                         *         "status_label": "待补充材料",
+                         *         "submitted_at": "2026-12-01T23:56:22+08:00"
+                         *       },
+                         *       "review_due_at": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "returned",
+                         *       "status_label": "待补充材料",
+                         *       "submitted_at": "2026-12-01T23:56:22+08:00",
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FilingView"];
                     };
                 };
@@ -824,6 +1477,71 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "applicant": "self",
+                         *       "commitment": {
+                         *         "sha256": null,
+                         *         "signed": false,
+                         *         "signed_at": null,
+                         *         "url": null
+                         *       },
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "created_at": "2026-12-01T23:56:14+08:00",
+                         *       "documents": [],
+                         *       "earliest_start_date": "2026-11-21",
+                         *       "end_date": null,
+                         *       "filing_number": null,
+                         *       "filing_type": "long_term_resident",
+                         *       "filing_type_label": "异地长期居住人员",
+                         *       "group": "long_term",
+                         *       "id": 1,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "missing": [
+                         *         "proof"
+                         *       ],
+                         *       "next_step": "commitment",
+                         *       "notice_accepted": true,
+                         *       "notice_accepted_at": "2026-12-01T23:56:14+08:00",
+                         *       "notice_version": "N2026.11:long_term_resident",
+                         *       "number": null,
+                         *       "person_id_masked": "5101**********0119",
+                         *       "person_name": "张三",
+                         *       "proof": null,
+                         *       "proof_options": {
+                         *         "commitment_allowed": true,
+                         *         "documents": [
+                         *           {
+                         *             "code": "residence_permit",
+                         *             "label": "居住证"
+                         *           },
+                         *           {
+                         *             "code": "residence_certificate",
+                         *             "label": "居住证明"
+                         *           }
+                         *         ],
+                         *         "modes": [
+                         *           "uploaded",
+                         *           "commitment"
+                         *         ],
+                         *         "none_needed": false
+                         *       },
+                         *       "result": null,
+                         *       "review_due_at": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "draft",
+                         *       "status_label": "草稿",
+                         *       "submitted_at": null,
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FilingView"];
                     };
                 };
@@ -874,6 +1592,111 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "document": {
+                         *         "doc_code": "household_register",
+                         *         "id": 3,
+                         *         "kind": "proof",
+                         *         "label": "户口簿（首页和本人页）",
+                         *         "mime": "image/jpeg",
+                         *         "sha256": "5ecebe7264fca7f86cf829f08070d9b9753fb671a2ba325daca92f3d55167628",
+                         *         "size": 710,
+                         *         "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *         "url": "/api/v1/filings/4/documents/3?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMyIsInU0Il0.aw7u2A.VipwrXBjGW-z4AQFT95WCEM77jg"
+                         *       },
+                         *       "filing": {
+                         *         "address": "上海市浦东新区世纪大道100号",
+                         *         "applicant": "self",
+                         *         "commitment": {
+                         *           "sha256": null,
+                         *           "signed": false,
+                         *           "signed_at": null,
+                         *           "url": null
+                         *         },
+                         *         "contact_name": "张三",
+                         *         "contact_phone_masked": "138****8000",
+                         *         "created_at": "2026-12-01T23:59:20+08:00",
+                         *         "documents": [
+                         *           {
+                         *             "doc_code": "household_register",
+                         *             "id": 2,
+                         *             "kind": "proof",
+                         *             "label": "户口簿（首页和本人页）",
+                         *             "mime": "image/png",
+                         *             "sha256": "445f6b0aa791bdb0a1a69eedda5d127ae61e263c9ea1252af502c1f7b7c5f1f6",
+                         *             "size": 155,
+                         *             "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *             "url": "/api/v1/filings/4/documents/2?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMiIsInU0Il0.aw7u2A.3u2ODYVp1YBB4KEbDkFFTLKax2g"
+                         *           },
+                         *           {
+                         *             "doc_code": "household_register",
+                         *             "id": 3,
+                         *             "kind": "proof",
+                         *             "label": "户口簿（首页和本人页）",
+                         *             "mime": "image/jpeg",
+                         *             "sha256": "5ecebe7264fca7f86cf829f08070d9b9753fb671a2ba325daca92f3d55167628",
+                         *             "size": 710,
+                         *             "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *             "url": "/api/v1/filings/4/documents/3?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMyIsInU0Il0.aw7u2A.VipwrXBjGW-z4AQFT95WCEM77jg"
+                         *           }
+                         *         ],
+                         *         "earliest_start_date": "2026-11-21",
+                         *         "end_date": null,
+                         *         "filing_number": "YDMSAH6CQR5QF",
+                         *         "filing_type": "retiree_relocated",
+                         *         "filing_type_label": "异地安置退休人员",
+                         *         "group": "long_term",
+                         *         "id": 4,
+                         *         "insured_region_code": "510100",
+                         *         "insured_region_name": "成都市",
+                         *         "missing": [],
+                         *         "next_step": "submit",
+                         *         "notice_accepted": true,
+                         *         "notice_accepted_at": "2026-12-01T23:59:20+08:00",
+                         *         "notice_version": "N2026.11:retiree_relocated",
+                         *         "number": "YDMSAH6CQR5QF",
+                         *         "person_id_masked": "5101**********0346",
+                         *         "person_name": "张三",
+                         *         "proof": "uploaded",
+                         *         "proof_options": {
+                         *           "commitment_allowed": true,
+                         *           "documents": [
+                         *             {
+                         *               "code": "household_register",
+                         *               "label": "户口簿（首页和本人页）"
+                         *             }
+                         *           ],
+                         *           "modes": [
+                         *             "uploaded",
+                         *             "commitment"
+                         *           ],
+                         *           "none_needed": false
+                         *         },
+                         *         "result": {
+                         *           "message": "当前状态：待补充材料",
+                         *           "number": "YDMSAH6CQR5QF",
+                         *           "number_display": "YD MSAH 6CQR 5QF",
+                         *           "proof_due_date": null,
+                         *           "records_path": "/api/v1/records/4",
+                         *           "review_due_at": null,
+                         *           "status": "returned",
+                         *           "status_label": "待补充材料",
+                         *           "submitted_at": "2026-12-01T23:59:20+08:00"
+                         *         },
+                         *         "review_due_at": null,
+                         *         "scheme": "employee",
+                         *         "scheme_label": "职工基本医疗保险",
+                         *         "source": "wizard",
+                         *         "start_date": "2026-12-01",
+                         *         "status": "returned",
+                         *         "status_label": "待补充材料",
+                         *         "submitted_at": "2026-12-01T23:59:20+08:00",
+                         *         "visit_region_code": "310000",
+                         *         "visit_region_name": "上海市"
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["DocumentUploadResult"];
                     };
                 };
@@ -991,6 +1814,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "filing_id": 1,
+                         *       "pdf_url": "/api/v1/filings/1/commitment.pdf?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9jb21taXRtZW50LnBkZiIsInUxIl0.aw7uJw.QfeeufMKwFRBKv3PBICYecVb3hk",
+                         *       "possible": false,
+                         *       "reasons": [
+                         *         {
+                         *           "code": "filing.commitment_not_allowed",
+                         *           "field": "proof",
+                         *           "message": "异地转诊就医人员需要上传转诊转院证明（参保地定点医院开具），不能用个人承诺书代替"
+                         *         }
+                         *       ],
+                         *       "sha256": null,
+                         *       "signed": false,
+                         *       "signed_at": null,
+                         *       "template_version": "2026-12-1",
+                         *       "text": "个人承诺书\n\n备案编号：（提交时生成）\n\n本人张三（证件号码：5101**********0119），参保地是成都市。本人申请办理跨省异地就医备案，就医地是上海市，备案类型是“异地转诊就医人员”。\n\n本人郑重承诺：\n一、本人确实符合“异地转诊就医人员”的条件，填写的信息都是真实的。\n二、本人现在还不能提供转诊转院证明（参保地定点医院开具），会在自备案通过之日起180日内补交。到期没有补交的，备案记录上会写明逾期未补交。\n三、本人知道：补交材料以前，只能在就医地按异地就医结算；补齐材料以后，才能在就医地和参保地两边都享受医保待遇。\n\n如果本人的承诺不真实，本人愿意承担以下后果：\n1. 撤销本次备案；\n2. 退回医保基金已经结算支付的医疗费用；\n3. 记入个人信用记录；\n4. 承担相应的法律责任。\n\n以上内容本人已经仔细阅读，完全明白，自愿作出承诺。\n\n承诺人：张三\n"
+                         *     }
+                         */
                         "application/json": components["schemas"]["CommitmentView"];
                     };
                 };
@@ -1025,6 +1867,82 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "commitment": {
+                         *         "possible": true,
+                         *         "reasons": [],
+                         *         "sha256": "93388fbefdf9bd64e6f64da8e6c5571c69670c22c38e3d167db9c7a4218bac63",
+                         *         "signed": true,
+                         *         "signed_at": "2026-12-01T23:55:33+08:00",
+                         *         "template_version": "2026-12-1",
+                         *         "text": "个人承诺书\n\n备案编号：YD UY65 HJPP 7QW\n\n本人张伟（证件号码：4301**********0178），参保地是长沙市。本人申请办理跨省异地就医备案，就医地是深圳市，备案类型是“常驻异地工作人员”。\n\n本人郑重承诺：\n一、本人确实符合“常驻异地工作人员”的条件，填写的信息都是真实的。\n二、本人现在还不能提供单位派出证明、异地工作证明、劳动合同，会在自备案通过之日起180日内补交。到期没有补交的，备案记录上会写明逾期未补交。\n三、本人知道：补交材料以前，只能在就医地按异地就医结算；补齐材料以后，才能在就医地和参保地两边都享受医保待遇。\n\n如果本人的承诺不真实，本人愿意承担以下后果：\n1. 撤销本次备案；\n2. 退回医保基金已经结算支付的医疗费用；\n3. 记入个人信用记录；\n4. 承担相应的法律责任。\n\n以上内容本人已经仔细阅读，完全明白，自愿作出承诺。\n\n承诺人：张伟\n"
+                         *       },
+                         *       "filing": {
+                         *         "address": "深圳市南山区科技园路1号",
+                         *         "applicant": "self",
+                         *         "commitment": {
+                         *           "sha256": "93388fbefdf9bd64e6f64da8e6c5571c69670c22c38e3d167db9c7a4218bac63",
+                         *           "signed": true,
+                         *           "signed_at": "2026-12-01T23:55:33+08:00",
+                         *           "url": "/api/v1/filings/1/commitment.pdf?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9jb21taXRtZW50LnBkZiIsInUxIl0.aw7t9w.y__V3srrtjsOWv8j3zW9U_cuLI8"
+                         *         },
+                         *         "contact_name": "张伟",
+                         *         "contact_phone_masked": "139****5678",
+                         *         "created_at": "2026-12-01T23:55:33+08:00",
+                         *         "documents": [],
+                         *         "earliest_start_date": "2026-11-21",
+                         *         "end_date": null,
+                         *         "filing_number": "YDUY65HJPP7QW",
+                         *         "filing_type": "resident_worker",
+                         *         "filing_type_label": "常驻异地工作人员",
+                         *         "group": "long_term",
+                         *         "id": 1,
+                         *         "insured_region_code": "430100",
+                         *         "insured_region_name": "长沙市",
+                         *         "missing": [],
+                         *         "next_step": "submit",
+                         *         "notice_accepted": true,
+                         *         "notice_accepted_at": "2026-12-01T23:55:33+08:00",
+                         *         "notice_version": "N2026.11:resident_worker",
+                         *         "number": "YDUY65HJPP7QW",
+                         *         "person_id_masked": "4301**********0178",
+                         *         "person_name": "张伟",
+                         *         "proof": "commitment",
+                         *         "proof_options": {
+                         *           "commitment_allowed": true,
+                         *           "documents": [
+                         *             {
+                         *               "code": "dispatch_certificate",
+                         *               "label": "单位派出证明"
+                         *             },
+                         *             {
+                         *               "code": "work_certificate",
+                         *               "label": "异地工作证明"
+                         *             }
+                         *           ],
+                         *           "modes": [
+                         *             "uploaded",
+                         *             "commitment"
+                         *           ],
+                         *           "none_needed": false
+                         *         },
+                         *         "result": null,
+                         *         "review_due_at": null,
+                         *         "scheme": "employee",
+                         *         "scheme_label": "职工基本医疗保险",
+                         *         "source": "chat",
+                         *         "start_date": "2026-11-30",
+                         *         "status": "draft",
+                         *         "status_label": "草稿",
+                         *         "submitted_at": null,
+                         *         "visit_region_code": "440300",
+                         *         "visit_region_name": "深圳市"
+                         *       },
+                         *       "pdf_url": "/api/v1/filings/1/commitment.pdf?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9jb21taXRtZW50LnBkZiIsInUxIl0.aw7t9w.y__V3srrtjsOWv8j3zW9U_cuLI8",
+                         *       "sha256": "93388fbefdf9bd64e6f64da8e6c5571c69670c22c38e3d167db9c7a4218bac63"
+                         *     }
+                         */
                         "application/json": components["schemas"]["CommitmentSignResult"];
                     };
                 };
@@ -1118,6 +2036,98 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "applicant": "self",
+                         *       "commitment": {
+                         *         "sha256": null,
+                         *         "signed": false,
+                         *         "signed_at": null,
+                         *         "url": null
+                         *       },
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "created_at": "2026-12-01T23:59:20+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "household_register",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "label": "户口簿（首页和本人页）",
+                         *           "mime": "image/png",
+                         *           "sha256": "445f6b0aa791bdb0a1a69eedda5d127ae61e263c9ea1252af502c1f7b7c5f1f6",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *           "url": "/api/v1/filings/4/documents/2?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMiIsInU0Il0.aw7u2A.3u2ODYVp1YBB4KEbDkFFTLKax2g"
+                         *         },
+                         *         {
+                         *           "doc_code": "household_register",
+                         *           "id": 3,
+                         *           "kind": "proof",
+                         *           "label": "户口簿（首页和本人页）",
+                         *           "mime": "image/jpeg",
+                         *           "sha256": "5ecebe7264fca7f86cf829f08070d9b9753fb671a2ba325daca92f3d55167628",
+                         *           "size": 710,
+                         *           "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *           "url": "/api/v1/filings/4/documents/3?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMyIsInU0Il0.aw7u2A.VipwrXBjGW-z4AQFT95WCEM77jg"
+                         *         }
+                         *       ],
+                         *       "earliest_start_date": "2026-11-21",
+                         *       "end_date": null,
+                         *       "filing_number": "YDMSAH6CQR5QF",
+                         *       "filing_type": "retiree_relocated",
+                         *       "filing_type_label": "异地安置退休人员",
+                         *       "group": "long_term",
+                         *       "id": 4,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "missing": [],
+                         *       "next_step": "result",
+                         *       "notice_accepted": true,
+                         *       "notice_accepted_at": "2026-12-01T23:59:20+08:00",
+                         *       "notice_version": "N2026.11:retiree_relocated",
+                         *       "number": "YDMSAH6CQR5QF",
+                         *       "person_id_masked": "5101**********0346",
+                         *       "person_name": "张三",
+                         *       "proof": "uploaded",
+                         *       "proof_options": {
+                         *         "commitment_allowed": true,
+                         *         "documents": [
+                         *           {
+                         *             "code": "household_register",
+                         *             "label": "户口簿（首页和本人页）"
+                         *           }
+                         *         ],
+                         *         "modes": [
+                         *           "uploaded",
+                         *           "commitment"
+                         *         ],
+                         *         "none_needed": false
+                         *       },
+                         *       "result": {
+                         *         "message": "已提交，等待医保经办机构审核，结果会在备案记录里显示",
+                         *         "number": "YDMSAH6CQR5QF",
+                         *         "number_display": "YD MSAH 6CQR 5QF",
+                         *         "proof_due_date": null,
+                         *         "records_path": "/api/v1/records/4",
+                         *         "review_due_at": "2026-12-04T00:00:00+08:00",
+                         *         "status": "pending_review",
+                         *         "status_label": "待审核",
+                         *         "submitted_at": "2026-12-01T23:59:20+08:00"
+                         *       },
+                         *       "review_due_at": "2026-12-04T00:00:00+08:00",
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "pending_review",
+                         *       "status_label": "待审核",
+                         *       "submitted_at": "2026-12-01T23:59:20+08:00",
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FilingView"];
                     };
                 };
@@ -1156,6 +2166,83 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "pages": [
+                         *         {
+                         *           "fields": [
+                         *             {
+                         *               "hint": "默认是您资料里的参保地",
+                         *               "label": "参保地",
+                         *               "name": "insured_region_code",
+                         *               "options_endpoint": "/api/v1/regions?purpose=insured",
+                         *               "required": true,
+                         *               "type": "string",
+                         *               "validation": {
+                         *                 "length": 6
+                         *               },
+                         *               "widget": "region_picker"
+                         *             },
+                         *             {
+                         *               "hint": "先选省，再选市；一般需在参保地以外的省份",
+                         *               "label": "就医地",
+                         *               "name": "visit_region_code",
+                         *               "options_endpoint": "/api/v1/regions?purpose=visit",
+                         *               "required": true,
+                         *               "type": "string",
+                         *               "validation": {
+                         *                 "length": 6
+                         *               },
+                         *               "widget": "region_picker"
+                         *             }
+                         *           ],
+                         *           "page_id": "choices",
+                         *           "step": 1,
+                         *           "submit": {
+                         *             "button": "开始备案",
+                         *             "encoding": "json",
+                         *             "method": "PATCH",
+                         *             "path": "/api/v1/filings/{filing_id}"
+                         *           },
+                         *           "title": "选择参保地、就医地和备案类型"
+                         *         },
+                         *         {
+                         *           "content_endpoint": "/api/v1/filings/{filing_id}/commitment",
+                         *           "fields": [
+                         *             {
+                         *               "accept": [
+                         *                 "image/png"
+                         *               ],
+                         *               "hint": "PNG图片；也可以用 multipart 字段 signature 上传",
+                         *               "label": "请在框内手写您的姓名",
+                         *               "name": "signature",
+                         *               "required": true,
+                         *               "type": "string",
+                         *               "validation": {
+                         *                 "max_length": 3000000,
+                         *                 "min_length": 1
+                         *               },
+                         *               "widget": "signature_pad"
+                         *             }
+                         *           ],
+                         *           "page_id": "commitment",
+                         *           "shown_when": "next_step == commitment",
+                         *           "step": 4,
+                         *           "submit": {
+                         *             "button": "保存并提交",
+                         *             "encoding": "json|multipart",
+                         *             "method": "POST",
+                         *             "path": "/api/v1/filings/{filing_id}/commitment",
+                         *             "then": {
+                         *               "method": "POST",
+                         *               "path": "/api/v1/filings/{filing_id}/submit"
+                         *             }
+                         *           },
+                         *           "title": "个人承诺书"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["MiniappPages"];
                     };
                 };
@@ -1200,6 +2287,67 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "fields": [
+                         *         {
+                         *           "hint": "已经住院的，可以选入院那天",
+                         *           "label": "开始日期",
+                         *           "name": "start_date",
+                         *           "required": true,
+                         *           "type": "date",
+                         *           "validation": {
+                         *             "min_from": "earliest_start_date"
+                         *           },
+                         *           "widget": "date"
+                         *         },
+                         *         {
+                         *           "hint": "默认半年，不能短于参保地规定的最短有效期",
+                         *           "label": "结束日期",
+                         *           "name": "end_date",
+                         *           "required": "group == temporary",
+                         *           "type": "date",
+                         *           "validation": {},
+                         *           "visible": "group == temporary",
+                         *           "widget": "date"
+                         *         }
+                         *       ],
+                         *       "page_id": "details",
+                         *       "step": 3,
+                         *       "submit": {
+                         *         "button": "下一步",
+                         *         "encoding": "json",
+                         *         "method": "PATCH",
+                         *         "path": "/api/v1/filings/{filing_id}"
+                         *       },
+                         *       "title": "填写备案信息",
+                         *       "uploads": {
+                         *         "accept": [
+                         *           "image/jpeg",
+                         *           "image/png"
+                         *         ],
+                         *         "encoding": "multipart",
+                         *         "fields": [
+                         *           {
+                         *             "label": "材料类型",
+                         *             "name": "doc_code",
+                         *             "options_endpoint": "/api/v1/options#filing_types[].proof_documents",
+                         *             "required": true,
+                         *             "type": "string",
+                         *             "validation": {
+                         *               "max_length": 32,
+                         *               "min_length": 1
+                         *             },
+                         *             "widget": "select"
+                         *           }
+                         *         ],
+                         *         "file_field": "file",
+                         *         "method": "POST",
+                         *         "options_endpoint": "/api/v1/filings/{filing_id}#proof_options",
+                         *         "path": "/api/v1/filings/{filing_id}/documents"
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["MiniappPage"];
                     };
                 };
@@ -1245,6 +2393,60 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "has_more": false,
+                         *       "items": [
+                         *         {
+                         *           "effective_status": "pending_review",
+                         *           "effective_status_label": "待审核",
+                         *           "end_date": "2027-06-01",
+                         *           "family_member_id": 1,
+                         *           "filing_type": "referral",
+                         *           "filing_type_label": "异地转诊就医人员",
+                         *           "id": 2,
+                         *           "insured_region_code": "330700",
+                         *           "insured_region_name": "金华市",
+                         *           "is_self": false,
+                         *           "number": "YDTEST000002",
+                         *           "number_display": "YDTEST000002",
+                         *           "person_name": "李秀英",
+                         *           "proof_owed": false,
+                         *           "start_date": "2026-12-01",
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核",
+                         *           "submitted_at": "2026-12-01T23:59:14+08:00",
+                         *           "visit_region_code": "510100",
+                         *           "visit_region_name": "成都市"
+                         *         },
+                         *         {
+                         *           "effective_status": "approved",
+                         *           "effective_status_label": "备案成功",
+                         *           "end_date": "2027-06-01",
+                         *           "family_member_id": null,
+                         *           "filing_type": "other_temporary",
+                         *           "filing_type_label": "其他临时外出就医人员",
+                         *           "id": 1,
+                         *           "insured_region_code": "330700",
+                         *           "insured_region_name": "金华市",
+                         *           "is_self": true,
+                         *           "number": "YDTEST000001",
+                         *           "number_display": "YDTEST000001",
+                         *           "person_name": "张三",
+                         *           "proof_owed": false,
+                         *           "start_date": "2026-12-01",
+                         *           "status": "approved",
+                         *           "status_label": "备案成功",
+                         *           "submitted_at": "2026-12-01T23:59:14+08:00",
+                         *           "visit_region_code": "510100",
+                         *           "visit_region_name": "成都市"
+                         *         }
+                         *       ],
+                         *       "page": 1,
+                         *       "per_page": 20,
+                         *       "total": 2
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordPage"];
                     };
                 };
@@ -1290,6 +2492,111 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "approved_on": "2026-12-01",
+                         *       "can_extend": false,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": "长期居住备案在备案成功后一段时间内不能撤销或变更，2027年6月1日起可以办理",
+                         *         "unlocked_on": "2027-06-01"
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": "2026-12-01T23:59:20+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "household_register",
+                         *           "doc_label": "户口簿（首页和本人页）",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *           "url": "/api/v1/records/4/documents/2?sig=WyIvYXBpL3YxL3JlY29yZHMvNC9kb2N1bWVudHMvMiIsInU0Il0.aw7u2A.A5qG2MHAJn4WFQTAVyw059m94ko"
+                         *         },
+                         *         {
+                         *           "doc_code": "household_register",
+                         *           "doc_label": "户口簿（首页和本人页）",
+                         *           "id": 3,
+                         *           "kind": "proof",
+                         *           "mime": "image/jpeg",
+                         *           "size": 710,
+                         *           "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *           "url": "/api/v1/records/4/documents/3?sig=WyIvYXBpL3YxL3JlY29yZHMvNC9kb2N1bWVudHMvMyIsInU0Il0.aw7u2A.0E5RxQl7U0fioDGnh2VS2uEKRNo"
+                         *         }
+                         *       ],
+                         *       "effective_status": "approved",
+                         *       "effective_status_label": "备案成功",
+                         *       "end_date": null,
+                         *       "family_member_id": null,
+                         *       "filing_type": "retiree_relocated",
+                         *       "filing_type_label": "异地安置退休人员",
+                         *       "id": 4,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YDMSAH6CQR5QF",
+                         *       "number_display": "YD MSAH 6CQR 5QF",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0346",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "approved",
+                         *       "status_label": "备案成功",
+                         *       "submitted_at": "2026-12-01T23:59:20+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:20+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:20+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市",
+                         *       "voucher_available": true
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -1384,6 +2691,90 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "approved_on": "2026-12-01",
+                         *       "can_extend": false,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": "2026-12-01T23:57:12+08:00",
+                         *       "documents": [],
+                         *       "effective_status": "cancelled",
+                         *       "effective_status_label": "已撤销",
+                         *       "end_date": "2027-06-01",
+                         *       "family_member_id": null,
+                         *       "filing_type": "other_temporary",
+                         *       "filing_type_label": "其他临时外出就医人员",
+                         *       "id": 1,
+                         *       "insured_region_code": "330700",
+                         *       "insured_region_name": "金华市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YDTEST000001",
+                         *       "number_display": "YDTEST000001",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "3307**********0038",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "none",
+                         *       "proof_mode_label": "无需证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "cancelled",
+                         *       "status_label": "已撤销",
+                         *       "submitted_at": "2026-12-01T23:57:12+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:57:12+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:57:12+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "510100",
+                         *       "visit_region_name": "成都市",
+                         *       "voucher_available": false
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -1428,6 +2819,101 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "approved_on": null,
+                         *       "can_extend": false,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": null,
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "referral_certificate",
+                         *           "doc_label": "转诊转院证明（参保地定点医院开具）",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-02T00:00:52+08:00",
+                         *           "url": "/api/v1/records/2/documents/2?sig=WyIvYXBpL3YxL3JlY29yZHMvMi9kb2N1bWVudHMvMiIsInUxIl0.aw7vNA.L_m4VMCUYMSzYPeAo5rwfp7GYnM"
+                         *         }
+                         *       ],
+                         *       "effective_status": "cancelled",
+                         *       "effective_status_label": "已撤销",
+                         *       "end_date": "2027-06-02",
+                         *       "family_member_id": null,
+                         *       "filing_type": "referral",
+                         *       "filing_type_label": "异地转诊就医人员",
+                         *       "id": 2,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YDVJ6DYFQDWE7",
+                         *       "number_display": "YD VJ6D YFQD WE7",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0725",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-02",
+                         *       "status": "cancelled",
+                         *       "status_label": "已撤销",
+                         *       "submitted_at": "2026-12-02T00:00:52+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created_by_change",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:00:52+08:00",
+                         *           "label": "变更就医地后的新备案",
+                         *           "note": "由备案 YDT2CXFZG9JC5 变更就医地",
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:00:52+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "440100",
+                         *       "visit_region_name": "广州市",
+                         *       "voucher_available": false
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -1476,6 +2962,101 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "approved_on": "2026-12-01",
+                         *       "can_extend": true,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": true,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": "2026-12-01T23:59:20+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "referral_certificate",
+                         *           "doc_label": "转诊转院证明（参保地定点医院开具）",
+                         *           "id": 1,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-01T23:59:19+08:00",
+                         *           "url": "/api/v1/records/3/documents/1?sig=WyIvYXBpL3YxL3JlY29yZHMvMy9kb2N1bWVudHMvMSIsInUzIl0.aw7u2A.Z8kH9OVEkkoIOJn3TIA75vv1Mqs"
+                         *         }
+                         *       ],
+                         *       "effective_status": "approved",
+                         *       "effective_status_label": "备案成功",
+                         *       "end_date": "2027-07-31",
+                         *       "family_member_id": null,
+                         *       "filing_type": "referral",
+                         *       "filing_type_label": "异地转诊就医人员",
+                         *       "id": 3,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YDR9C5VFXJVFF",
+                         *       "number_display": "YD R9C5 VFXJ VFF",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0338",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "approved",
+                         *       "status_label": "备案成功",
+                         *       "submitted_at": "2026-12-01T23:59:19+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:19+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:19+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市",
+                         *       "voucher_available": true
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -1525,6 +3106,101 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "approved_on": null,
+                         *       "can_extend": false,
+                         *       "can_withdraw": true,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": null,
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "referral_certificate",
+                         *           "doc_label": "转诊转院证明（参保地定点医院开具）",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-02T00:00:50+08:00",
+                         *           "url": "/api/v1/records/2/documents/2?sig=WyIvYXBpL3YxL3JlY29yZHMvMi9kb2N1bWVudHMvMiIsInUxIl0.aw7vMg.oqzkldmxdBdKyriAyT2bPM-30X8"
+                         *         }
+                         *       ],
+                         *       "effective_status": "pending_review",
+                         *       "effective_status_label": "待审核",
+                         *       "end_date": "2027-06-02",
+                         *       "family_member_id": null,
+                         *       "filing_type": "referral",
+                         *       "filing_type_label": "异地转诊就医人员",
+                         *       "id": 2,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YD6J58CN6ZDNH",
+                         *       "number_display": "YD 6J58 CN6Z DNH",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0714",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": 1,
+                         *       "return_reason": null,
+                         *       "review_due_at": "2026-12-05T00:00:00+08:00",
+                         *       "review_due_message": "预计2026年12月4日前完成审核",
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-02",
+                         *       "status": "pending_review",
+                         *       "status_label": "待审核",
+                         *       "submitted_at": "2026-12-02T00:00:50+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created_by_change",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:00:50+08:00",
+                         *           "label": "变更就医地后的新备案",
+                         *           "note": "由备案 YDZ32H3ZB4GYX 变更就医地",
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:00:50+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "440100",
+                         *       "visit_region_name": "广州市",
+                         *       "voucher_available": false
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -1574,6 +3250,101 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "approved_on": "2026-12-02",
+                         *       "can_extend": true,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": true,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "139****5678",
+                         *       "decided_at": "2026-12-02T00:01:14+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "referral_certificate",
+                         *           "doc_label": "转诊转院证明（参保地定点医院开具）",
+                         *           "id": 1,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-02T00:01:14+08:00",
+                         *           "url": "/api/v1/records/1/documents/1?sig=WyIvYXBpL3YxL3JlY29yZHMvMS9kb2N1bWVudHMvMSIsInUxIl0.aw7vSg.UH3lJWbU7anBmCee5bI2LtTJNtU"
+                         *         }
+                         *       ],
+                         *       "effective_status": "approved",
+                         *       "effective_status_label": "备案成功",
+                         *       "end_date": "2027-06-02",
+                         *       "family_member_id": null,
+                         *       "filing_type": "referral",
+                         *       "filing_type_label": "异地转诊就医人员",
+                         *       "id": 1,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YD5JEPGVC235Q",
+                         *       "number_display": "YD 5JEP GVC2 35Q",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0818",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-02",
+                         *       "status": "approved",
+                         *       "status_label": "备案成功",
+                         *       "submitted_at": "2026-12-02T00:01:14+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:01:14+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:01:14+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市",
+                         *       "voucher_available": true
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -1623,6 +3394,110 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "approved_on": "2026-12-01",
+                         *       "can_extend": false,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": "长期居住备案在备案成功后一段时间内不能撤销或变更，2027年6月1日起可以办理",
+                         *         "unlocked_on": "2027-06-01"
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": "2026-12-01T23:59:23+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "labor_contract",
+                         *           "doc_label": "劳动合同",
+                         *           "id": 7,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-01T23:59:23+08:00",
+                         *           "url": "/api/v1/records/6/documents/7?sig=WyIvYXBpL3YxL3JlY29yZHMvNi9kb2N1bWVudHMvNyIsInU2Il0.aw7u2w.VX6cr_pRO43QYU4Z_2bFxzStrGM"
+                         *         }
+                         *       ],
+                         *       "effective_status": "approved",
+                         *       "effective_status_label": "备案成功",
+                         *       "end_date": null,
+                         *       "family_member_id": null,
+                         *       "filing_type": "resident_worker",
+                         *       "filing_type_label": "常驻异地工作人员",
+                         *       "id": 6,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": {
+                         *         "doc_code": "commitment_letter",
+                         *         "doc_label": null,
+                         *         "id": 6,
+                         *         "kind": "letter",
+                         *         "mime": "application/pdf",
+                         *         "size": 36491,
+                         *         "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *         "url": "/api/v1/records/6/documents/6?sig=WyIvYXBpL3YxL3JlY29yZHMvNi9kb2N1bWVudHMvNiIsInU2Il0.aw7u2w.1bmWE9N2zP9S2nRxBXxk1YHkuNE"
+                         *       },
+                         *       "number": "YDQ7D8WF434HV",
+                         *       "number_display": "YD Q7D8 WF43 4HV",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0362",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": "2027-05-30",
+                         *         "message": "已补交证明材料",
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": "2026-12-01T23:59:23+08:00"
+                         *       },
+                         *       "proof_mode": "commitment",
+                         *       "proof_mode_label": "个人承诺书",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "approved",
+                         *       "status_label": "备案成功",
+                         *       "submitted_at": "2026-12-01T23:59:23+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:20+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "commitment_signed",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:23+08:00",
+                         *           "label": "签署个人承诺书",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市",
+                         *       "voucher_available": true
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -1666,6 +3541,37 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "filing_id": 1,
+                         *       "number": "YDTEST000001",
+                         *       "qr_url": "/api/v1/filings/1/voucher.png?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS92b3VjaGVyLnBuZyIsInUxIl0.aw7t7A.uDREqrQgwCu1K2-vQ0AEl28sw5E",
+                         *       "summary": {
+                         *         "effective_status": "approved",
+                         *         "effective_status_label": "备案成功",
+                         *         "end_date": "2027-06-01",
+                         *         "family_member_id": null,
+                         *         "filing_type": "emergency",
+                         *         "filing_type_label": "异地急诊抢救人员",
+                         *         "id": 1,
+                         *         "insured_region_code": "330700",
+                         *         "insured_region_name": "金华市",
+                         *         "is_self": true,
+                         *         "number": "YDTEST000001",
+                         *         "number_display": "YDTEST000001",
+                         *         "person_name": "张三",
+                         *         "proof_owed": false,
+                         *         "start_date": "2026-12-01",
+                         *         "status": "approved",
+                         *         "status_label": "备案成功",
+                         *         "submitted_at": "2026-12-01T23:55:24+08:00",
+                         *         "visit_region_code": "510100",
+                         *         "visit_region_name": "成都市"
+                         *       },
+                         *       "token": "1.whEyuhaPwEMtytXPORX9RUM8iJo",
+                         *       "voucher": "1.whEyuhaPwEMtytXPORX9RUM8iJo"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Voucher"];
                     };
                 };
@@ -1756,6 +3662,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "expires_at": "2026-12-02T11:56:00.389074+08:00",
+                         *       "staff": {
+                         *         "display_name": "住院处王",
+                         *         "id": 1,
+                         *         "institution_id": 27,
+                         *         "region_codes": [],
+                         *         "role": "counter",
+                         *         "username": "zs-counter"
+                         *       },
+                         *       "token": "8dd0c6f50500962c2929dc42c46c0d34.xlU12ItQtFbnocdhOppSiKqUZAE"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StaffLoginResult"];
                     };
                 };
@@ -1833,6 +3753,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "display_name": null,
+                         *       "id": 1,
+                         *       "institution_id": null,
+                         *       "region_codes": [
+                         *         "330700"
+                         *       ],
+                         *       "role": "reviewer",
+                         *       "username": "rev-jinhua"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Staff"];
                     };
                 };
@@ -1876,6 +3808,68 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "has_more": false,
+                         *       "items": [
+                         *         {
+                         *           "due_message": "2020年1月1日前完成审核",
+                         *           "effective_status": "pending_review",
+                         *           "effective_status_label": "待审核",
+                         *           "end_date": "2027-06-01",
+                         *           "family_member_id": null,
+                         *           "filing_type": "referral",
+                         *           "filing_type_label": "异地转诊就医人员",
+                         *           "id": 1,
+                         *           "insured_region_code": "330700",
+                         *           "insured_region_name": "金华市",
+                         *           "is_self": true,
+                         *           "number": "YDTEST000001",
+                         *           "number_display": "YDTEST000001",
+                         *           "overdue": true,
+                         *           "person_id_masked": "3307**********0011",
+                         *           "person_name": "张三",
+                         *           "proof_owed": false,
+                         *           "review_due_at": "2020-01-01T08:00:00+08:00",
+                         *           "start_date": "2026-12-01",
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核",
+                         *           "submitted_at": "2026-12-01T23:59:26+08:00",
+                         *           "visit_region_code": "510100",
+                         *           "visit_region_name": "成都市"
+                         *         },
+                         *         {
+                         *           "due_message": "2026年12月3日前完成审核",
+                         *           "effective_status": "pending_review",
+                         *           "effective_status_label": "待审核",
+                         *           "end_date": null,
+                         *           "family_member_id": null,
+                         *           "filing_type": "retiree_relocated",
+                         *           "filing_type_label": "异地安置退休人员",
+                         *           "id": 2,
+                         *           "insured_region_code": "330700",
+                         *           "insured_region_name": "金华市",
+                         *           "is_self": true,
+                         *           "number": "YDTEST000002",
+                         *           "number_display": "YDTEST000002",
+                         *           "overdue": false,
+                         *           "person_id_masked": "3307**********002X",
+                         *           "person_name": "张三",
+                         *           "proof_owed": false,
+                         *           "review_due_at": "2026-12-04T00:00:00+08:00",
+                         *           "start_date": "2026-12-01",
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核",
+                         *           "submitted_at": "2026-12-01T23:59:26+08:00",
+                         *           "visit_region_code": "510100",
+                         *           "visit_region_name": "成都市"
+                         *         }
+                         *       ],
+                         *       "page": 1,
+                         *       "per_page": 20,
+                         *       "total": 2
+                         *     }
+                         */
                         "application/json": components["schemas"]["QueuePage"];
                     };
                 };
@@ -1921,6 +3915,111 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "approved_on": null,
+                         *       "can_extend": false,
+                         *       "can_withdraw": true,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": null,
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "residence_permit",
+                         *           "doc_label": "居住证",
+                         *           "id": 3,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-02T00:01:10+08:00",
+                         *           "url": "/api/v1/filings/1/documents/3?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9kb2N1bWVudHMvMyIsInMxIl0.aw7vRw.H4dEqXqsFWdJKSSSAfhQHr2MUMo"
+                         *         }
+                         *       ],
+                         *       "effective_status": "pending_review",
+                         *       "effective_status_label": "待审核",
+                         *       "end_date": null,
+                         *       "family_member_id": null,
+                         *       "filing_type": "long_term_resident",
+                         *       "filing_type_label": "异地长期居住人员",
+                         *       "id": 1,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": {
+                         *         "doc_code": "commitment_letter",
+                         *         "doc_label": null,
+                         *         "id": 2,
+                         *         "kind": "letter",
+                         *         "mime": "application/pdf",
+                         *         "size": 35718,
+                         *         "uploaded_at": "2026-12-02T00:01:09+08:00",
+                         *         "url": "/api/v1/filings/1/documents/2?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMS9kb2N1bWVudHMvMiIsInMxIl0.aw7vRw.o05zHcQFqBI3ttTUV7zcbzr2UmY"
+                         *       },
+                         *       "number": "YDGUSBRXG3V9P",
+                         *       "number_display": "YD GUSB RXG3 V9P",
+                         *       "origin_institution": null,
+                         *       "overdue": false,
+                         *       "person_id_masked": "5101**********0119",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": "2026-12-05T00:00:00+08:00",
+                         *       "review_due_message": "预计2026年12月4日前完成审核",
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-02",
+                         *       "status": "pending_review",
+                         *       "status_label": "待审核",
+                         *       "submitted_at": "2026-12-02T00:01:10+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:01:09+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "commitment_signed",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:01:10+08:00",
+                         *           "label": "签署个人承诺书",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市",
+                         *       "voucher_available": false
+                         *     }
+                         */
                         "application/json": components["schemas"]["ReviewDetail"];
                     };
                 };
@@ -1971,6 +4070,111 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "approved_on": "2026-12-01",
+                         *       "can_extend": false,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": "长期居住备案在备案成功后一段时间内不能撤销或变更，2027年6月1日起可以办理",
+                         *         "unlocked_on": "2027-06-01"
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": "2026-12-01T23:59:20+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "household_register",
+                         *           "doc_label": "户口簿（首页和本人页）",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *           "url": "/api/v1/filings/4/documents/2?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMiIsInMxIl0.aw7u2A.WEimddkwM11u8VFUEOxeGiJjPUQ"
+                         *         },
+                         *         {
+                         *           "doc_code": "household_register",
+                         *           "doc_label": "户口簿（首页和本人页）",
+                         *           "id": 3,
+                         *           "kind": "proof",
+                         *           "mime": "image/jpeg",
+                         *           "size": 710,
+                         *           "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *           "url": "/api/v1/filings/4/documents/3?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMyIsInMxIl0.aw7u2A.BKzcJ2q3NR7A5LG_lEUK1nyIuZM"
+                         *         }
+                         *       ],
+                         *       "effective_status": "approved",
+                         *       "effective_status_label": "备案成功",
+                         *       "end_date": null,
+                         *       "family_member_id": null,
+                         *       "filing_type": "retiree_relocated",
+                         *       "filing_type_label": "异地安置退休人员",
+                         *       "id": 4,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YDMSAH6CQR5QF",
+                         *       "number_display": "YD MSAH 6CQR 5QF",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0346",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": null,
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "approved",
+                         *       "status_label": "备案成功",
+                         *       "submitted_at": "2026-12-01T23:59:20+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:20+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:20+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市",
+                         *       "voucher_available": true
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -2020,6 +4224,107 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "approved_on": null,
+                         *       "can_extend": false,
+                         *       "can_withdraw": false,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": "2026-12-02T00:00:50+08:00",
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "referral_certificate",
+                         *           "doc_label": "转诊转院证明（参保地定点医院开具）",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-02T00:00:50+08:00",
+                         *           "url": "/api/v1/filings/2/documents/2?sig=WyIvYXBpL3YxL2ZpbGluZ3MvMi9kb2N1bWVudHMvMiIsInMxIl0.aw7vMg.1e3DO6u0riVuXwlTB_QThbrRtlU"
+                         *         }
+                         *       ],
+                         *       "effective_status": "rejected",
+                         *       "effective_status_label": "审核不通过",
+                         *       "end_date": "2027-06-02",
+                         *       "family_member_id": null,
+                         *       "filing_type": "referral",
+                         *       "filing_type_label": "异地转诊就医人员",
+                         *       "id": 2,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YD6J58CN6ZDNH",
+                         *       "number_display": "YD 6J58 CN6Z DNH",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0714",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": "材料不清晰",
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": null,
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-02",
+                         *       "status": "rejected",
+                         *       "status_label": "审核不通过",
+                         *       "submitted_at": "2026-12-02T00:00:50+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created_by_change",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:00:50+08:00",
+                         *           "label": "变更就医地后的新备案",
+                         *           "note": "由备案 YDZ32H3ZB4GYX 变更就医地",
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-02T00:00:50+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [
+                         *         {
+                         *           "at": "2026-12-02T00:00:50+08:00",
+                         *           "institution_name": "中山大学附属第一医院（演示数据）",
+                         *           "text": "中山大学附属第一医院（演示数据） 于 2026-12-02 00:00 查验"
+                         *         }
+                         *       ],
+                         *       "visit_region_code": "440100",
+                         *       "visit_region_name": "广州市",
+                         *       "voucher_available": false
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -2069,6 +4374,101 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "上海市浦东新区世纪大道100号",
+                         *       "approved_on": null,
+                         *       "can_extend": false,
+                         *       "can_withdraw": true,
+                         *       "cancel": {
+                         *         "allowed": false,
+                         *         "message": null,
+                         *         "unlocked_on": null
+                         *       },
+                         *       "change_pending_filing_id": null,
+                         *       "contact_name": "张三",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "decided_at": null,
+                         *       "documents": [
+                         *         {
+                         *           "doc_code": "household_register",
+                         *           "doc_label": "户口簿（首页和本人页）",
+                         *           "id": 2,
+                         *           "kind": "proof",
+                         *           "mime": "image/png",
+                         *           "size": 155,
+                         *           "uploaded_at": "2026-12-01T23:59:20+08:00",
+                         *           "url": "/api/v1/filings/4/documents/2?sig=WyIvYXBpL3YxL2ZpbGluZ3MvNC9kb2N1bWVudHMvMiIsInMxIl0.aw7u2A.WEimddkwM11u8VFUEOxeGiJjPUQ"
+                         *         }
+                         *       ],
+                         *       "effective_status": "returned",
+                         *       "effective_status_label": "待补充材料",
+                         *       "end_date": null,
+                         *       "family_member_id": null,
+                         *       "filing_type": "retiree_relocated",
+                         *       "filing_type_label": "异地安置退休人员",
+                         *       "id": 4,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "is_self": true,
+                         *       "letter": null,
+                         *       "number": "YDMSAH6CQR5QF",
+                         *       "number_display": "YD MSAH 6CQR 5QF",
+                         *       "origin_institution": null,
+                         *       "person_id_masked": "5101**********0346",
+                         *       "person_name": "张三",
+                         *       "proof": {
+                         *         "due_date": null,
+                         *         "message": null,
+                         *         "overdue": false,
+                         *         "owed": false,
+                         *         "supplied_at": null
+                         *       },
+                         *       "proof_mode": "uploaded",
+                         *       "proof_mode_label": "上传证明材料",
+                         *       "proof_owed": false,
+                         *       "reject_reason": "户口簿本人页不清晰，请重新上传",
+                         *       "relation": null,
+                         *       "replaces_id": null,
+                         *       "return_reason": "户口簿本人页不清晰，请重新上传",
+                         *       "review_due_at": null,
+                         *       "review_due_message": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "wizard",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "returned",
+                         *       "status_label": "待补充材料",
+                         *       "submitted_at": "2026-12-01T23:59:20+08:00",
+                         *       "superseded_by_id": null,
+                         *       "timeline": [
+                         *         {
+                         *           "action": "created",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:20+08:00",
+                         *           "label": "创建草稿",
+                         *           "note": null,
+                         *           "status": "draft",
+                         *           "status_label": "草稿"
+                         *         },
+                         *         {
+                         *           "action": "submitted",
+                         *           "actor": "user",
+                         *           "actor_label": "本人",
+                         *           "at": "2026-12-01T23:59:20+08:00",
+                         *           "label": "提交备案申请",
+                         *           "note": null,
+                         *           "status": "pending_review",
+                         *           "status_label": "待审核"
+                         *         }
+                         *       ],
+                         *       "verifications": [],
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市",
+                         *       "voucher_available": false
+                         *     }
+                         */
                         "application/json": components["schemas"]["RecordDetail"];
                     };
                 };
@@ -2115,6 +4515,38 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "draft": {
+                         *         "address": null,
+                         *         "applicant": null,
+                         *         "contact_name": null,
+                         *         "contact_phone": null,
+                         *         "end_date": null,
+                         *         "filing_type": null,
+                         *         "insured_region_code": "510100",
+                         *         "insured_region_name": "成都市",
+                         *         "notice_accepted": false,
+                         *         "proof": null,
+                         *         "scheme": "employee",
+                         *         "start_date": null,
+                         *         "visit_region_code": "440100",
+                         *         "visit_region_name": "广州市"
+                         *       },
+                         *       "filing_id": null,
+                         *       "replies": [
+                         *         {
+                         *           "text": "您好，我来帮您办理跨省异地就医备案。您可以直接说说情况，比如“医保在九江，退休后要去厦门长住”。",
+                         *           "type": "text"
+                         *         },
+                         *         {
+                         *           "text": "您好，您是在广州市第一人民医院扫码进来的，就医地已经定为广东省广州市。",
+                         *           "type": "text"
+                         *         }
+                         *       ],
+                         *       "session_id": "488ec05fdc1147d5a7293311f5b2bc5d"
+                         *     }
+                         */
                         "application/json": components["schemas"]["ChatTurn"];
                     };
                 };
@@ -2165,6 +4597,61 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "draft": {
+                         *         "address": null,
+                         *         "applicant": "self",
+                         *         "contact_name": "张三",
+                         *         "contact_phone": "139****5678",
+                         *         "end_date": "2027-05-25",
+                         *         "filing_type": "other_temporary",
+                         *         "insured_region_code": "510100",
+                         *         "insured_region_name": "成都市",
+                         *         "notice_accepted": false,
+                         *         "proof": "none",
+                         *         "scheme": "employee",
+                         *         "start_date": "2026-11-25",
+                         *         "visit_region_code": "330100",
+                         *         "visit_region_name": "杭州市"
+                         *       },
+                         *       "filing_id": 1,
+                         *       "replies": [
+                         *         {
+                         *           "text": "好的，记下了：联系电话是139****5678。",
+                         *           "type": "text"
+                         *         },
+                         *         {
+                         *           "actions": [
+                         *             {
+                         *               "label": "确认无误",
+                         *               "value": "confirm"
+                         *             },
+                         *             {
+                         *               "label": "改办理人",
+                         *               "value": "change:applicant"
+                         *             }
+                         *           ],
+                         *           "card": "summary",
+                         *           "fields": [
+                         *             {
+                         *               "key": "applicant",
+                         *               "label": "办理人",
+                         *               "value": "本人"
+                         *             },
+                         *             {
+                         *               "key": "insured",
+                         *               "label": "参保地",
+                         *               "value": "四川省成都市"
+                         *             }
+                         *           ],
+                         *           "title": "请核对备案信息",
+                         *           "type": "card"
+                         *         }
+                         *       ],
+                         *       "session_id": "9764e34247ef4e13b894e83fac5ba9a8"
+                         *     }
+                         */
                         "application/json": components["schemas"]["ChatTurn"];
                     };
                 };
@@ -2208,6 +4695,56 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "created_at": "2026-12-01T23:55:29+08:00",
+                         *       "draft": {
+                         *         "address": null,
+                         *         "applicant": "self",
+                         *         "contact_name": "张三",
+                         *         "contact_phone": "139****5678",
+                         *         "end_date": "2027-05-25",
+                         *         "filing_number": "YD3KNG6MWRVE5",
+                         *         "filing_type": "other_temporary",
+                         *         "insured_region_code": "510100",
+                         *         "insured_region_name": "成都市",
+                         *         "notice_accepted": true,
+                         *         "proof": "none",
+                         *         "scheme": "employee",
+                         *         "start_date": "2026-11-25",
+                         *         "status": "approved",
+                         *         "visit_region_code": "330100",
+                         *         "visit_region_name": "杭州市"
+                         *       },
+                         *       "expecting": "done",
+                         *       "filing_id": 1,
+                         *       "messages": [
+                         *         {
+                         *           "created_at": "2026-12-01T23:55:29+08:00",
+                         *           "replies": [
+                         *             {
+                         *               "text": "您好，我来帮您办理跨省异地就医备案。您可以直接说说情况，比如“医保在九江，退休后要去厦门长住”。",
+                         *               "type": "text"
+                         *             },
+                         *             {
+                         *               "text": "按您的个人资料，参保地是四川省成都市，参保险种是职工基本医疗保险；不对的话直接告诉我。",
+                         *               "type": "text"
+                         *             }
+                         *           ],
+                         *           "role": "assistant",
+                         *           "text": null
+                         *         },
+                         *         {
+                         *           "created_at": "2026-12-01T23:55:29+08:00",
+                         *           "replies": null,
+                         *           "role": "user",
+                         *           "text": "我想办异地就医备案"
+                         *         }
+                         *       ],
+                         *       "session_id": "9764e34247ef4e13b894e83fac5ba9a8",
+                         *       "updated_at": "2026-12-01T23:55:29+08:00"
+                         *     }
+                         */
                         "application/json": components["schemas"]["ChatSession"];
                     };
                 };
@@ -2258,6 +4795,76 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "has_more": true,
+                         *       "items": [
+                         *         {
+                         *           "address": "闵行区文化路52号",
+                         *           "chronic_diseases": [
+                         *             {
+                         *               "code": "hypertension",
+                         *               "label": "高血压"
+                         *             },
+                         *             {
+                         *               "code": "diabetes",
+                         *               "label": "糖尿病"
+                         *             }
+                         *           ],
+                         *           "code": "H310000000041",
+                         *           "district": "闵行区",
+                         *           "is_demo": true,
+                         *           "kind": "hospital",
+                         *           "kind_label": "医疗机构",
+                         *           "level": "三级",
+                         *           "name": "上海市妇幼保健院",
+                         *           "phone": "0572-31983378",
+                         *           "province_code": "310000",
+                         *           "province_name": "上海市",
+                         *           "region_code": "310000",
+                         *           "region_name": "上海市",
+                         *           "settlement": {
+                         *             "chronic_outpatient": true,
+                         *             "general_outpatient": true,
+                         *             "inpatient": true
+                         *           }
+                         *         },
+                         *         {
+                         *           "address": "盐源县学府路414号",
+                         *           "chronic_diseases": [
+                         *             {
+                         *               "code": "hypertension",
+                         *               "label": "高血压"
+                         *             },
+                         *             {
+                         *               "code": "diabetes",
+                         *               "label": "糖尿病"
+                         *             }
+                         *           ],
+                         *           "code": "H513400000006",
+                         *           "district": "盐源县",
+                         *           "is_demo": true,
+                         *           "kind": "hospital",
+                         *           "kind_label": "医疗机构",
+                         *           "level": "三级",
+                         *           "name": "凉山市妇幼保健院",
+                         *           "phone": "0522-40356116",
+                         *           "province_code": "510000",
+                         *           "province_name": "四川省",
+                         *           "region_code": "513400",
+                         *           "region_name": "凉山彝族自治州",
+                         *           "settlement": {
+                         *             "chronic_outpatient": true,
+                         *             "general_outpatient": true,
+                         *             "inpatient": true
+                         *           }
+                         *         }
+                         *       ],
+                         *       "page": 1,
+                         *       "per_page": 20,
+                         *       "total": null
+                         *     }
+                         */
                         "application/json": components["schemas"]["InstitutionPage"];
                     };
                 };
@@ -2303,6 +4910,38 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": "国学巷37号",
+                         *       "chronic_diseases": [
+                         *         {
+                         *           "code": "hypertension",
+                         *           "label": "高血压"
+                         *         },
+                         *         {
+                         *           "code": "diabetes",
+                         *           "label": "糖尿病"
+                         *         }
+                         *       ],
+                         *       "code": "H510100001",
+                         *       "district": "武侯区",
+                         *       "is_demo": false,
+                         *       "kind": "hospital",
+                         *       "kind_label": "医疗机构",
+                         *       "level": "三级",
+                         *       "name": "四川大学华西医院",
+                         *       "phone": "028-1",
+                         *       "province_code": "510000",
+                         *       "province_name": "四川省",
+                         *       "region_code": "510100",
+                         *       "region_name": "成都市",
+                         *       "settlement": {
+                         *         "chronic_outpatient": true,
+                         *         "general_outpatient": true,
+                         *         "inpatient": true
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Institution"];
                     };
                 };
@@ -2345,6 +4984,45 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "chronic_diseases": [
+                         *         {
+                         *           "code": "hypertension",
+                         *           "institutions": 4,
+                         *           "label": "高血压",
+                         *           "open": true
+                         *         },
+                         *         {
+                         *           "code": "diabetes",
+                         *           "institutions": 4,
+                         *           "label": "糖尿病",
+                         *           "open": true
+                         *         }
+                         *       ],
+                         *       "hospitals": 6,
+                         *       "institutions": 8,
+                         *       "pharmacies": 2,
+                         *       "province_code": "110000",
+                         *       "province_name": "北京市",
+                         *       "region_code": "110000",
+                         *       "region_name": "北京市",
+                         *       "settlements": [
+                         *         {
+                         *           "code": "inpatient",
+                         *           "institutions": 5,
+                         *           "label": "住院费用直接结算",
+                         *           "open": true
+                         *         },
+                         *         {
+                         *           "code": "general_outpatient",
+                         *           "institutions": 8,
+                         *           "label": "普通门诊费用直接结算",
+                         *           "open": true
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["SettlementStatus"];
                     };
                 };
@@ -2390,6 +5068,45 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "chronic_diseases": [
+                         *         {
+                         *           "code": "hypertension",
+                         *           "institutions": 4,
+                         *           "label": "高血压",
+                         *           "open": true
+                         *         },
+                         *         {
+                         *           "code": "diabetes",
+                         *           "institutions": 4,
+                         *           "label": "糖尿病",
+                         *           "open": true
+                         *         }
+                         *       ],
+                         *       "hospitals": 6,
+                         *       "institutions": 8,
+                         *       "pharmacies": 2,
+                         *       "province_code": "110000",
+                         *       "province_name": "北京市",
+                         *       "region_code": "110000",
+                         *       "region_name": "北京市",
+                         *       "settlements": [
+                         *         {
+                         *           "code": "inpatient",
+                         *           "institutions": 5,
+                         *           "label": "住院费用直接结算",
+                         *           "open": true
+                         *         },
+                         *         {
+                         *           "code": "general_outpatient",
+                         *           "institutions": 8,
+                         *           "label": "普通门诊费用直接结算",
+                         *           "open": true
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["SettlementStatus"];
                     };
                 };
@@ -2434,6 +5151,52 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "counter_name": "住院处",
+                         *       "institution": {
+                         *         "address": null,
+                         *         "chronic_diseases": [
+                         *           {
+                         *             "code": "hypertension",
+                         *             "label": "高血压"
+                         *           },
+                         *           {
+                         *             "code": "diabetes",
+                         *             "label": "糖尿病"
+                         *           }
+                         *         ],
+                         *         "code": "DEMOH31000001",
+                         *         "district": null,
+                         *         "is_demo": true,
+                         *         "kind": "hospital",
+                         *         "kind_label": "医疗机构",
+                         *         "level": "三级",
+                         *         "name": "复旦大学附属中山医院（演示数据）",
+                         *         "phone": null,
+                         *         "province_code": "310000",
+                         *         "province_name": "上海市",
+                         *         "region_code": "310000",
+                         *         "region_name": "上海市",
+                         *         "settlement": {
+                         *           "chronic_outpatient": true,
+                         *           "general_outpatient": true,
+                         *           "inpatient": true
+                         *         }
+                         *       },
+                         *       "prefill": {
+                         *         "origin_institution_id": 27,
+                         *         "origin_institution_name": "复旦大学附属中山医院（演示数据）",
+                         *         "visit_region_code": "310000",
+                         *         "visit_region_name": "上海市"
+                         *       },
+                         *       "region": {
+                         *         "code": "310000",
+                         *         "name": "上海市",
+                         *         "province_code": "310000"
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Entry"];
                     };
                 };
@@ -2484,6 +5247,55 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "address": null,
+                         *       "applicant": "self",
+                         *       "commitment": {
+                         *         "sha256": null,
+                         *         "signed": false,
+                         *         "signed_at": null,
+                         *         "url": null
+                         *       },
+                         *       "contact_name": "张三明",
+                         *       "contact_phone_masked": "138****8000",
+                         *       "created_at": "2026-12-01T23:56:01+08:00",
+                         *       "documents": [],
+                         *       "earliest_start_date": "2026-11-21",
+                         *       "end_date": null,
+                         *       "filing_number": null,
+                         *       "filing_type": null,
+                         *       "filing_type_label": null,
+                         *       "group": null,
+                         *       "id": 1,
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "missing": [
+                         *         "filing_type",
+                         *         "notice_accepted"
+                         *       ],
+                         *       "next_step": "choices",
+                         *       "notice_accepted": false,
+                         *       "notice_accepted_at": null,
+                         *       "notice_version": null,
+                         *       "number": null,
+                         *       "person_id_masked": "5101**********031X",
+                         *       "person_name": "张三明",
+                         *       "proof": null,
+                         *       "proof_options": null,
+                         *       "result": null,
+                         *       "review_due_at": null,
+                         *       "scheme": "employee",
+                         *       "scheme_label": "职工基本医疗保险",
+                         *       "source": "counter",
+                         *       "start_date": null,
+                         *       "status": "draft",
+                         *       "status_label": "草稿",
+                         *       "submitted_at": null,
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市"
+                         *     }
+                         */
                         "application/json": components["schemas"]["FilingView"];
                     };
                 };
@@ -2523,6 +5335,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "counter_name": "住院处",
+                         *           "id": 1,
+                         *           "png": "/api/v1/staff/counter-codes/1.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS5wbmciLCJzMSJd.aw7waw.GpJNJTmmzTNmyfqwWJrS7kdrMfw",
+                         *           "poster": "/api/v1/staff/counter-codes/1/poster.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS9wb3N0ZXIucG5nIiwiczEiXQ.aw7waw.dTQ_bmbxzC6M9_6tFwplS8wBbkk",
+                         *           "poster_pdf": "/api/v1/staff/counter-codes/1/poster.pdf?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS9wb3N0ZXIucGRmIiwiczEiXQ.aw7waw.vvRt2NhoWUwLOIta_awTsMimOws",
+                         *           "revoked": false,
+                         *           "svg": "/api/v1/staff/counter-codes/1.svg?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS5zdmciLCJzMSJd.aw7waw.Q-7Vj-Qw_ECBs1iIUFx5x9KN_L0",
+                         *           "token": "AUPfbTzjPnwY-LCOpQ",
+                         *           "url": "https://filing.example.cn/q/AUPfbTzjPnwY-LCOpQ",
+                         *           "wxacode": "/api/v1/staff/counter-codes/1/wxacode.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS93eGFjb2RlLnBuZyIsInMxIl0.aw7waw.qLr7AydaebG3WcTzAAgTd68A8UE"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["CounterCodeList"];
                     };
                 };
@@ -2553,6 +5383,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "counter_name": "住院处",
+                         *       "id": 1,
+                         *       "png": "/api/v1/staff/counter-codes/1.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS5wbmciLCJzMSJd.aw7uEA.ofsA5o1Y0h-TjpoLAW0l1IGFfIQ",
+                         *       "poster": "/api/v1/staff/counter-codes/1/poster.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS9wb3N0ZXIucG5nIiwiczEiXQ.aw7uEA.ibpbNR1kvLlDU8MocajyUw_0Vm8",
+                         *       "poster_pdf": "/api/v1/staff/counter-codes/1/poster.pdf?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS9wb3N0ZXIucGRmIiwiczEiXQ.aw7uEA.58AVTEqG04gn-t40eX_CESwi21Y",
+                         *       "revoked": false,
+                         *       "svg": "/api/v1/staff/counter-codes/1.svg?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS5zdmciLCJzMSJd.aw7uEA.bh2RZgV6MGib1E9dEdT2rLhJw5Q",
+                         *       "token": "AUPfbTzjPnwY-LCOpQ",
+                         *       "url": "https://filing.example.cn/q/AUPfbTzjPnwY-LCOpQ",
+                         *       "wxacode": "/api/v1/staff/counter-codes/1/wxacode.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS93eGFjb2RlLnBuZyIsInMxIl0.aw7uEA.s_v0YUqavcis5kOJhbHM1Us2Jnw"
+                         *     }
+                         */
                         "application/json": components["schemas"]["CounterCode"];
                     };
                 };
@@ -2818,6 +5662,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "counter_name": "门诊大厅",
+                         *       "id": 1,
+                         *       "png": "/api/v1/staff/counter-codes/1.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS5wbmciLCJzMSJd.aw7uGQ.O-dT8zzD3KgZBdqJ52CalD5iyN0",
+                         *       "poster": "/api/v1/staff/counter-codes/1/poster.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS9wb3N0ZXIucG5nIiwiczEiXQ.aw7uGQ.KVnB-d6OYMJGshnXq9Qcixa6-po",
+                         *       "poster_pdf": "/api/v1/staff/counter-codes/1/poster.pdf?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS9wb3N0ZXIucGRmIiwiczEiXQ.aw7uGQ.6UnSofLTiJgg68867ukWH8LzCcE",
+                         *       "revoked": true,
+                         *       "svg": "/api/v1/staff/counter-codes/1.svg?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS5zdmciLCJzMSJd.aw7uGQ.6BAayfPmmax9aI-OarpkcNaY1DM",
+                         *       "token": "AUPfbTzjPnwY-LCOpQ",
+                         *       "url": "https://filing.example.cn/q/AUPfbTzjPnwY-LCOpQ",
+                         *       "wxacode": "/api/v1/staff/counter-codes/1/wxacode.png?sig=WyIvYXBpL3YxL3N0YWZmL2NvdW50ZXItY29kZXMvMS93eGFjb2RlLnBuZyIsInMxIl0.aw7uGQ.oGgkamiutrUDbTfXwknyJN621Kc"
+                         *     }
+                         */
                         "application/json": components["schemas"]["CounterCode"];
                     };
                 };
@@ -2862,6 +5720,29 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "checked_date": "2026-11-28",
+                         *       "covers": false,
+                         *       "end_date": "2027-06-01",
+                         *       "filing_number": "YDMT52MR2TMEW",
+                         *       "filing_number_display": "YD MT52 MR2T MEW",
+                         *       "filing_type": "other_temporary",
+                         *       "filing_type_label": "其他临时外出就医人员",
+                         *       "insured_region_code": "510100",
+                         *       "insured_region_name": "成都市",
+                         *       "message": "2026-11-28 不能按此备案直接结算：入院日期早于备案开始日期2026年12月1日",
+                         *       "person_id": "5101**********031X",
+                         *       "person_name": "张*明",
+                         *       "reason": "入院日期早于备案开始日期2026年12月1日",
+                         *       "reason_code": "verify.before_start",
+                         *       "start_date": "2026-12-01",
+                         *       "status": "approved",
+                         *       "status_label": "备案成功",
+                         *       "visit_region_code": "310000",
+                         *       "visit_region_name": "上海市"
+                         *     }
+                         */
                         "application/json": components["schemas"]["VerifyResult"];
                     };
                 };
@@ -2901,6 +5782,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "subscriptions": [
+                         *         {
+                         *           "last_answer": "accept",
+                         *           "long_term": false,
+                         *           "remaining": 2,
+                         *           "template": "review_result",
+                         *           "template_id": "TPL-REVIEW"
+                         *         }
+                         *       ],
+                         *       "templates": [
+                         *         {
+                         *           "long_term": false,
+                         *           "template": "review_result",
+                         *           "template_id": "TPL-REVIEW"
+                         *         },
+                         *         {
+                         *           "long_term": false,
+                         *           "template": "proof_reminder",
+                         *           "template_id": "TPL-PROOF"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["Subscriptions"];
                     };
                 };
@@ -2931,6 +5837,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "subscriptions": [
+                         *         {
+                         *           "last_answer": "accept",
+                         *           "long_term": false,
+                         *           "remaining": 1,
+                         *           "template": "review_result",
+                         *           "template_id": "TPL-REVIEW"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["SubscriptionsRecorded"];
                     };
                 };
@@ -2974,6 +5893,39 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "has_more": false,
+                         *       "items": [
+                         *         {
+                         *           "body": "北京协和医院（演示数据）于2026年12月1日23:58核验了您的备案。如不是您本人或家人在就医，请联系参保地医保经办机构。",
+                         *           "created_at": "2026-12-01T23:58:18+08:00",
+                         *           "filing_id": 1,
+                         *           "id": 2,
+                         *           "kind": "verified",
+                         *           "page": "pages/records/detail?id=1",
+                         *           "read": false,
+                         *           "read_at": null,
+                         *           "title": "备案已被核验"
+                         *         },
+                         *         {
+                         *           "body": "您的其他临时外出就医人员备案已通过，在北京市的联网定点医疗机构可直接结算。",
+                         *           "created_at": "2026-12-01T23:58:18+08:00",
+                         *           "filing_id": 1,
+                         *           "id": 1,
+                         *           "kind": "approved",
+                         *           "page": "pages/records/detail?id=1",
+                         *           "read": false,
+                         *           "read_at": null,
+                         *           "title": "备案审核通过"
+                         *         }
+                         *       ],
+                         *       "page": 1,
+                         *       "per_page": 20,
+                         *       "total": 2,
+                         *       "unread": 2
+                         *     }
+                         */
                         "application/json": components["schemas"]["MessagePage"];
                     };
                 };
@@ -3021,6 +5973,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "body": "您的异地转诊就医人员备案已通过，在成都市的联网定点医疗机构可直接结算。",
+                         *       "created_at": "2026-12-01T23:57:13+08:00",
+                         *       "filing_id": 1,
+                         *       "id": 1,
+                         *       "kind": "approved",
+                         *       "page": "pages/records/detail?id=1",
+                         *       "read": true,
+                         *       "read_at": "2026-12-01T23:57:13+08:00",
+                         *       "title": "备案审核通过"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Notification"];
                     };
                 };
@@ -3061,6 +6026,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "marked": 0
+                         *     }
+                         */
                         "application/json": components["schemas"]["Marked"];
                     };
                 };
@@ -3099,6 +6069,38 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "active": true,
+                         *           "display_name": null,
+                         *           "failed_logins": 0,
+                         *           "id": 2,
+                         *           "institution_id": null,
+                         *           "locked": false,
+                         *           "locked_until": null,
+                         *           "region_codes": [],
+                         *           "role": "operator",
+                         *           "username": "ops-one"
+                         *         },
+                         *         {
+                         *           "active": true,
+                         *           "display_name": null,
+                         *           "failed_logins": 5,
+                         *           "id": 1,
+                         *           "institution_id": null,
+                         *           "locked": true,
+                         *           "locked_until": "2026-12-02T00:01:07+08:00",
+                         *           "region_codes": [
+                         *             "330700"
+                         *           ],
+                         *           "role": "reviewer",
+                         *           "username": "rev-jinhua"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["StaffAccountList"];
                     };
                 };
@@ -3129,6 +6131,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "active": true,
+                         *       "display_name": null,
+                         *       "failed_logins": 0,
+                         *       "id": 3,
+                         *       "institution_id": null,
+                         *       "locked": false,
+                         *       "locked_until": null,
+                         *       "region_codes": [
+                         *         "110000",
+                         *         "411300"
+                         *       ],
+                         *       "role": "reviewer",
+                         *       "username": "rev-ny"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StaffAccount"];
                     };
                 };
@@ -3174,6 +6193,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "active": false,
+                         *       "display_name": null,
+                         *       "failed_logins": 0,
+                         *       "id": 3,
+                         *       "institution_id": null,
+                         *       "locked": false,
+                         *       "locked_until": null,
+                         *       "region_codes": [
+                         *         "330700"
+                         *       ],
+                         *       "role": "reviewer",
+                         *       "username": "r2"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StaffAccount"];
                     };
                 };
@@ -3218,6 +6253,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "active": true,
+                         *       "display_name": null,
+                         *       "failed_logins": 0,
+                         *       "id": 3,
+                         *       "institution_id": null,
+                         *       "locked": false,
+                         *       "locked_until": null,
+                         *       "region_codes": [
+                         *         "330700"
+                         *       ],
+                         *       "role": "reviewer",
+                         *       "username": "r2"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StaffAccount"];
                     };
                 };
@@ -3266,6 +6317,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "active": true,
+                         *       "display_name": null,
+                         *       "failed_logins": 0,
+                         *       "id": 3,
+                         *       "institution_id": null,
+                         *       "locked": false,
+                         *       "locked_until": null,
+                         *       "region_codes": [
+                         *         "330700"
+                         *       ],
+                         *       "role": "reviewer",
+                         *       "username": "r2"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StaffAccount"];
                     };
                 };
@@ -3311,6 +6378,27 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "error_count": 2,
+                         *       "errors": [
+                         *         {
+                         *           "field": "name",
+                         *           "line": 3,
+                         *           "message": "不能为空"
+                         *         },
+                         *         {
+                         *           "field": "region_code",
+                         *           "line": 3,
+                         *           "message": "未知的统筹区编码：“999999”"
+                         *         }
+                         *       ],
+                         *       "imported": false,
+                         *       "inserted": 0,
+                         *       "rows": 2,
+                         *       "updated": 0
+                         *     }
+                         */
                         "application/json": components["schemas"]["ImportResult"];
                     };
                 };
@@ -3349,6 +6437,21 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "attempts": 1,
+                         *           "created_at": "2026-12-02T00:06:05+08:00",
+                         *           "filing_id": 1,
+                         *           "id": 1,
+                         *           "kind": "approved",
+                         *           "last_error": "errcode 47003",
+                         *           "title": "备案审核通过"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["DeadLetterList"];
                     };
                 };
@@ -3395,6 +6498,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "queued": 1
+                         *     }
+                         */
                         "application/json": components["schemas"]["Queued"];
                     };
                 };

@@ -6,7 +6,11 @@ answers come from the same place.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import flask_smorest
+from apispec import BasePlugin
 from flask_smorest.fields import Upload
 from marshmallow import fields
 from webargs.flaskparser import FlaskParser
@@ -66,12 +70,33 @@ def _null_only(self, field, ret=None, **kwargs):
     return {}
 
 
+# --- response examples -----------------------------------------------------------------------------
+
+EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
+
+
+class ResponseExamples(BasePlugin):
+    """Puts a real answer beside each documented JSON response: bodies the API gave in its own test
+    flows (scripts/collect_examples.py), checked against their schemas by the test suite."""
+
+    def __init__(self, path: Path = EXAMPLES_FILE):
+        self.examples = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            by_status = self.examples.get(f"{method.upper()} {path}", {})
+            for status, response in operation.get("responses", {}).items():
+                media = response.get("content", {}).get("application/json") if isinstance(response, dict) else None
+                if media is not None and str(status) in by_status:
+                    media["example"] = by_status[str(status)]
+
+
 class Api(flask_smorest.Api):
     # flask-smorest's own error schema (integer code, status, errors) is not what the API answers.
     ERROR_SCHEMA = ErrorSchema
 
-    def _init_spec(self, *args, **kwargs):
-        super()._init_spec(*args, **kwargs)
+    def _init_spec(self, *args, extra_plugins=None, **kwargs):
+        super()._init_spec(*args, extra_plugins=[*(extra_plugins or ()), ResponseExamples()], **kwargs)
         self.ma_plugin.converter.add_attribute_function(_one_of2properties)
         self.ma_plugin.converter.add_attribute_function(_null_only)
         from server.common.signed_urls import SECURITY_SCHEME
