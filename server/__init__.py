@@ -139,7 +139,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from flask import g
+    from flask import g, request
 
     from server import dbfaults
     from server.common import writes
@@ -150,6 +150,11 @@ def register_request_hooks(app: Flask) -> None:
         # g lives on the app context, which a test may hold across requests: identity is per request.
         for name in ("auth_token", "user", "staff", "token_user", "token_staff"):
             g.pop(name, None)
+        # Who is asking is settled before the body is read: a caller without a valid token hears
+        # 401 (or 403), not what was wrong with a body it may not send at all.
+        check = getattr(app.view_functions.get(request.endpoint), "auth_check", None)
+        if check is not None:
+            check()
 
     writes.install(db.session)
 
