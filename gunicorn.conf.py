@@ -9,6 +9,8 @@ Every value comes from an environment variable with a default fit for one server
   (docs/benchmark.md): a request waiting on a slow WeChat (at most WECHAT_TIMEOUT) holds one thread,
   not a whole worker, so other requests keep answering. Keep 2 × THREADS within the database pool
   (DB_POOL_SIZE + DB_MAX_OVERFLOW): a request may hold its session's connection and one for shared state.
+- WORKER_CONNECTIONS (THREADS + 2): connections one worker holds at once; see below.
+- MALLOC_ARENA_MAX (2): glibc's malloc arenas per process (see _limit_malloc_arenas).
 - GUNICORN_TIMEOUT (30 s): a worker silent this long is killed and replaced; well above the WeChat
   and database deadlines, so it only catches a stuck process.
 - MAX_REQUESTS (2000, with jitter): workers are recycled now and then, so a leak cannot grow.
@@ -22,11 +24,30 @@ Every value comes from an environment variable with a default fit for one server
 """
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
 
 _env = os.environ.get
+
+
+def _limit_malloc_arenas() -> None:
+    """glibc gives each thread that allocates its own arena (up to 8 per core): with 4 threads a
+    worker's peak memory passed 150 MB, mostly freed-but-kept arena pages. Two arenas are enough for
+    threads that mostly wait on the GIL. Set here, before any thread starts, so every way of starting
+    the server (scripts/run, production, the benchmark) gets it; MALLOC_ARENA_MAX overrides."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        m_arena_max = -8  # glibc's M_ARENA_MAX
+        libc.mallopt(m_arena_max, int(_env("MALLOC_ARENA_MAX", "2")))
+    except (OSError, AttributeError, ValueError):  # not glibc: nothing to limit
+        pass
+
+
+_limit_malloc_arenas()
 
 bind = _env("BIND") or f"{_env('HOST') or '127.0.0.1'}:{_env('PORT') or '5000'}"
 workers = int(_env("WORKERS", "2"))
@@ -35,6 +56,12 @@ threads = int(_env("THREADS", "4"))
 timeout = int(_env("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
+# A gthread worker accepts while it holds fewer than worker_connections connections, whether or not
+# a thread is free: with gunicorn's default (1000) one worker took all eight kept-alive connections
+# of a load test (or of a proxy's upstream pool) and left the other core idle. Two connections over
+# the threads keeps a little keep-alive (gunicorn keeps at most worker_connections - threads idle
+# connections open per worker and closes the others after their answer) and makes the rest spread.
+worker_connections = int(_env("WORKER_CONNECTIONS", str(threads + 2)))
 max_requests = int(_env("MAX_REQUESTS", "2000"))
 max_requests_jitter = int(_env("MAX_REQUESTS_JITTER", str(max(1, max_requests // 10))))
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1")
@@ -93,6 +120,14 @@ def when_ready(server):
             server.log.info("metrics on http://%s/metrics", METRICS_BIND)
         except OSError as exc:  # a busy port must not keep the service down
             server.log.warning("metrics not served on %s: %s", METRICS_BIND, exc)
+
+
+def pre_fork(server, worker):
+    # The preloaded app's objects never die: kept out of the collector, a worker's collections do
+    # not walk them (less CPU) nor write to their pages (which then stay shared with the master).
+    if preload_app:
+        gc.collect()
+        gc.freeze()
 
 
 def post_fork(server, worker):
