@@ -56,13 +56,16 @@ def login_with_wechat(code: str) -> dict:
     # one per code (a repeated code waits for the first request: it must not hold many workers) and
     # one per WeChat user once WeChat says who it is.
     cfg = current_app.config
-    hit_rate_limit("login-addr", request.remote_addr or "-", cfg["RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE"])
     kv = get_kv()
     # The code itself is a one-time credential: only its digest is used as a key.
     digest = hashlib.sha256(code.encode()).hexdigest()
-    hit_rate_limit("login-code", digest, cfg["RATE_LIMIT_LOGIN_PER_MINUTE"])
     key = "wxcode:" + digest
-    if not kv.add(key, _PENDING, _CODE_TTL):
+    # Both counters and the code's claim in one commit; a limit hit is committed all the same.
+    with kv.together():
+        hit_rate_limit("login-addr", request.remote_addr or "-", cfg["RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE"])
+        hit_rate_limit("login-code", digest, cfg["RATE_LIMIT_LOGIN_PER_MINUTE"])
+        claimed = kv.add(key, _PENDING, _CODE_TTL)
+    if not claimed:
         return _await_other_login(key)
     try:
         session = WeChatGateway.from_app().code2session(code)
@@ -79,9 +82,18 @@ def login_with_wechat(code: str) -> dict:
         kv.set(key, "error:too_frequent", _CODE_TTL)
         raise
     user = _upsert_user(session.openid, session.unionid, session.session_key)
-    db.session.commit()
+    answer = login_response(user)
+    # The user and the token in one commit, before the code says whom it logged in (a second
+    # request with the same code then finds both). What was just written stays loaded: the
+    # answer is built from it without reading it back.
+    db_session = db.session()
+    db_session.expire_on_commit = False
+    try:
+        db_session.commit()
+    finally:
+        db_session.expire_on_commit = True
     kv.set(key, f"user:{user.id}", _CODE_TTL)
-    return login_response(user)
+    return answer
 
 
 def _await_other_login(key: str) -> dict:
