@@ -24,7 +24,8 @@ def engine():
     if _engine is None:
         # Created lazily so each gunicorn worker gets its own pool after the fork.
         url = os.environ["DATABASE_URL"]
-        _engine = create_engine(url, pool_pre_ping=True)
+        # The app's pool settings: a ping before each use on PostgreSQL, none on a SQLite file.
+        _engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if _engine.dialect.name == "sqlite":
             @event.listens_for(_engine, "connect")
             def _pragmas(conn, _record):  # same pragmas as the app

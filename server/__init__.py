@@ -2,13 +2,27 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from server.common.jsonprovider import OrjsonProvider
 from server.config import Config, as_mapping, engine_options
 
 
+class NoCookieSession(SessionInterface):
+    """Callers authenticate with bearer tokens and nothing keeps state in Flask's signed-cookie
+    session, which otherwise built a signing serializer for every request and checked it again
+    when answering. Writing to `flask.session` fails loudly (a NullSession)."""
+
+    def open_session(self, app, request):
+        return None  # Flask then makes the null session
+
+    def save_session(self, app, session, response):
+        return None
+
+
 class FilingApp(Flask):
     json_provider_class = OrjsonProvider
+    session_interface = NoCookieSession()
 
     def dispatch_request(self):
         # A serialization failure or deadlock reruns the whole request (bounded); see dbfaults.

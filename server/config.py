@@ -49,11 +49,14 @@ def _float(name: str, default: float) -> float:
 
 
 def engine_options(url: str) -> dict:
-    """Pool settings: a dead connection is replaced before use, a request waits a bounded time for a
-    connection, and bound parameters (names, phone numbers) never reach exception messages or logs."""
-    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    """Pool settings: a dead server connection is replaced before use, a request waits a bounded time
+    for a connection, and bound parameters (names, phone numbers) never reach exception messages or logs."""
+    options: dict = {"hide_parameters": True}
     if url.startswith("postgresql"):
         options.update(
+            # A server restart or a proxy's idle timeout leaves dead connections in the pool. (A
+            # SQLite file has no connection to lose: the ping before each use was pure cost there.)
+            pool_pre_ping=True,
             pool_size=_int("DB_POOL_SIZE", 5),
             max_overflow=_int("DB_MAX_OVERFLOW", 5),
             pool_timeout=_float("DB_POOL_TIMEOUT", 5),

@@ -45,7 +45,14 @@ class TokenInfo:
 
 def _signer() -> Signer:
     # itsdangerous signs with the last key and accepts all: the old ones stay valid during a rotation.
-    return Signer(list(reversed(signing_secrets(current_app.config))), salt="auth-token")
+    # Built once per set of keys (it derives a key from each): every authenticated request needs it.
+    cfg = current_app.config
+    cache = current_app.extensions.setdefault("auth_token_signers", {})
+    keys = (cfg["SECRET_KEY"], cfg.get("SECRET_KEYS_OLD"))
+    signer = cache.get(keys)
+    if signer is None:
+        signer = cache[keys] = Signer(list(reversed(signing_secrets(cfg))), salt="auth-token")
+    return signer
 
 
 def issue_token(*, user: User | None = None, staff: StaffAccount | None = None) -> tuple[str, AuthToken]:

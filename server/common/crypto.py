@@ -64,6 +64,15 @@ def decrypt(token: str | bytes, key: Secret | Sequence[Secret]) -> str:
     if not secrets:
         raise ValueError("no secret given")
     raw = token.encode("ascii") if isinstance(token, str) else token
+    return _decrypt(raw, tuple(secrets))
+
+
+# Every authenticated request loads its holder, whose phone is stored encrypted: a Fernet decryption
+# (about 0.1 ms) each time. A token is random per encryption and never changes once written, so the
+# plaintext of a token recently opened with the same secrets is kept (a bounded number, in this
+# process's memory only, like the values a request holds while it runs).
+@lru_cache(maxsize=4096)
+def _decrypt(raw: bytes, secrets: tuple) -> str:
     try:
         return MultiFernet([_fernet(s) for s in secrets]).decrypt(raw).decode("utf-8")
     except (InvalidToken, UnicodeError) as exc:

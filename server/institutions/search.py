@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 
 from server.errors import Problem
 from server.extensions import db
@@ -44,18 +44,24 @@ def _like_pattern(keyword: str) -> str:
     return f"%{escaped}%"
 
 
-def place_filter(code: str):
-    """A province code filters by province; anything else must name (or lie inside) a pooling region."""
+def _place_column(code: str) -> tuple[str, str]:
+    """The column a place filters on and its value: a province code filters by province; anything
+    else must name (or lie inside) a pooling region."""
     cat = get_catalogue()
     region = cat.get(code)
     if region is not None and region.level == "province":
-        return Institution.province_code == region.code
+        return "province_code", region.code
     pool = cat.pooling_region_for(code)
     if pool is None:
         raise SearchInputError(Problem("region", "institutions.unknown_region", "没有找到这个地区"))
     if pool.level == "municipality":
-        return Institution.province_code == pool.province_code
-    return Institution.region_code == pool.code
+        return "province_code", pool.province_code
+    return "region_code", pool.code
+
+
+def place_filter(code: str):
+    column, value = _place_column(code)
+    return getattr(Institution, column) == value
 
 
 # Built once: a keyword search runs it once per bigram, and building it cost more than running it.
@@ -72,27 +78,60 @@ def _posting_count(token: str, cap: int) -> int:
     return db.session.execute(_POSTING_COUNT, {"token": token, "cap": cap + 1}).scalar_one()
 
 
-def search(*, region: str | None = None, keyword: str | None = None, kind: str | None = None,
-           level: str | None = None, settlement: str | None = None, disease: str | None = None,
-           page: int = 1, per_page: int = 20) -> Page:
+_SEARCH_QUERIES: dict = {}
+
+
+def _search_query(shape: tuple):
+    """The statement for one combination of filters, built once, with bound parameters: building it
+    on every request cost more than a cheap search's query."""
+    query = _SEARCH_QUERIES.get(shape)
+    if query is not None:
+        return query
+    place, kind, level, settlement, disease, keyword, rare = shape
     conditions = []
-    if region:
-        conditions.append(place_filter(region))
+    if place:
+        conditions.append(getattr(Institution, place) == bindparam("place"))
     if kind:
-        conditions.append(Institution.kind == kind)
+        conditions.append(Institution.kind == bindparam("kind"))
     if level:
-        conditions.append(Institution.level_rank == LEVEL_RANK[level])
+        conditions.append(Institution.level_rank == bindparam("level_rank", type_=Integer))
     if settlement:
         conditions.append(getattr(Institution, settlement).is_(True))
     if disease:
-        conditions.append(Institution.chronic_diseases.op("&")(DISEASE_BIT[disease]) != 0)
-
+        conditions.append(Institution.chronic_diseases.op("&")(bindparam("disease_bit", type_=Integer)) != 0)
+    if keyword:
+        conditions.append(Institution.name.like(bindparam("pattern"), escape="\\"))
+    if rare:
+        ids = select(InstitutionToken.institution_id).where(InstitutionToken.token == bindparam("rarest"))
+        conditions.append(Institution.id.in_(ids))
     # Plain rows of the table (to_dict reads the same names): an ORM object per hit cost more
     # than reading it, and a search changes nothing.
-    query = select(Institution.__table__)
+    query = (select(Institution.__table__).where(*conditions)
+             .order_by(Institution.level_rank, Institution.name, Institution.code)
+             .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
+    _SEARCH_QUERIES[shape] = query
+    return query
+
+
+def search(*, region: str | None = None, keyword: str | None = None, kind: str | None = None,
+           level: str | None = None, settlement: str | None = None, disease: str | None = None,
+           page: int = 1, per_page: int = 20) -> Page:
+    params: dict = {}
+    place = None
+    if region:
+        place, params["place"] = _place_column(region)
+    if kind:
+        params["kind"] = kind
+    if level:
+        params["level_rank"] = LEVEL_RANK[level]
+    if disease:
+        params["disease_bit"] = DISEASE_BIT[disease]
+    if settlement:
+        getattr(Institution, settlement)  # one of the settlement columns (the schema's choice)
     keyword = (keyword or "").strip()
+    rare = False
     if keyword:
-        conditions.append(Institution.name.like(_like_pattern(keyword), escape="\\"))
+        params["pattern"] = _like_pattern(keyword)
         grams = sorted(bigrams(keyword))
         if grams:
             counts = {g: _posting_count(g, RARE_POSTINGS) for g in grams}
@@ -100,13 +139,11 @@ def search(*, region: str | None = None, keyword: str | None = None, kind: str |
             if counts[rarest] == 0:
                 return Page([], page, per_page, False)
             if counts[rarest] <= RARE_POSTINGS:
-                ids = select(InstitutionToken.institution_id).where(InstitutionToken.token == rarest)
-                conditions.append(Institution.id.in_(ids))
+                rare, params["rarest"] = True, rarest
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    query = (query.where(*conditions)
-             .order_by(Institution.level_rank, Institution.name, Institution.code)
-             .offset((page - 1) * per_page).limit(per_page + 1))
-    rows = db.session.execute(query).all()
+    params.update(offset=(page - 1) * per_page, limit=per_page + 1)
+    shape = (place, bool(kind), bool(level), settlement or None, bool(disease), bool(keyword), rare)
+    rows = db.session.execute(_search_query(shape), params).all()
     return Page(rows[:per_page], page, per_page, len(rows) > per_page)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from server.accounts.models import FamilyMember, StaffAccount, User
@@ -144,24 +144,42 @@ _SUMMARY_COLUMNS = (_F.id, _F.number, _F.person_name, _F.family_member_id, _F.fi
                     _F.proof_due_date)
 
 
+_LIST_QUERIES: dict = {}
+
+
+def _list_queries(include_drafts: bool, person: str | None) -> tuple:
+    """The page and count statements for one shape of list, built once per shape (with bound
+    parameters): building them on every request cost a tenth of the request."""
+    shape = (include_drafts, "self" if person == "self" else "member" if person else None)
+    if shape not in _LIST_QUERIES:
+        query = select(*_SUMMARY_COLUMNS).where(_F.owner_id == bindparam("owner_id"))
+        if not include_drafts:
+            query = query.where(_F.status != "draft")
+        if shape[1] == "self":
+            query = query.where(_F.family_member_id.is_(None))
+        elif shape[1] == "member":
+            query = query.where(_F.family_member_id == bindparam("member_id"))
+        page = (query.order_by(_F.created_at.desc(), _F.id.desc())
+                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+        _LIST_QUERIES[shape] = (page, select(func.count()).select_from(query.subquery()))
+    return _LIST_QUERIES[shape]
+
+
 def list_records(user: User, *, person: str | None = None, page: int = 1, per_page: int = 20,
                  include_drafts: bool = False) -> RecordPage:
     """Own and family members' filings, newest first. `person`: 'self' or a family member id."""
-    query = select(*_SUMMARY_COLUMNS).where(_F.owner_id == user.id)
-    if not include_drafts:
-        query = query.where(_F.status != "draft")
-    if person == "self":
-        query = query.where(_F.family_member_id.is_(None))
-    elif person:
+    params: dict = {"owner_id": user.id}
+    if person and person != "self":
         if not (person.isascii() and person.isdigit() and len(person) <= 18):
             raise validation_failed([Problem("person", "records.person_invalid", "请选择要查看的人")])
-        query = query.where(_F.family_member_id == int(person))
-    rows = db.session.execute(query.order_by(_F.created_at.desc(), _F.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+        params["member_id"] = int(person)
+    page_query, count_query = _list_queries(include_drafts, person)
+    rows = db.session.execute(page_query, {**params, "limit": per_page,
+                                           "offset": (page - 1) * per_page}).all()
     if page == 1 and len(rows) < per_page:
         total = len(rows)  # the whole list fits on the first page: no count query
     else:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = db.session.scalar(count_query, params) or 0
     return RecordPage(list(rows), total, page, per_page)
 
 
