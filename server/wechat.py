@@ -11,7 +11,10 @@ The app secret, session_key and access_token never reach logs or responses.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import os
 import random
 import re
 import socket
@@ -121,6 +124,40 @@ class _Watchdog:
             pass
 
 
+class _Deadlines:
+    """One thread per process fires each pending call's watchdog at its deadline. (A timer thread
+    per call, started and stopped around every login, cost more CPU than the call itself.)"""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.heap: list = []  # (deadline, sequence, watchdog)
+        self.seq = itertools.count()
+        self.pid = None
+
+    def watch(self, seconds: float, watchdog: _Watchdog) -> None:
+        entry = (time.monotonic() + seconds, next(self.seq), watchdog)
+        with self.cond:
+            if self.pid != os.getpid():  # first use, or a forked worker: threads do not cross a fork
+                self.pid, self.heap = os.getpid(), []
+                threading.Thread(target=self._run, name="wechat-deadlines", daemon=True).start()
+            heapq.heappush(self.heap, entry)
+            if self.heap[0] is entry:
+                self.cond.notify()
+
+    def _run(self) -> None:
+        with self.cond:
+            while True:
+                now = time.monotonic()
+                # Calls that ended are dropped as they come up; due ones are fired.
+                while self.heap and (self.heap[0][2].done or self.heap[0][0] <= now):
+                    _, _, watchdog = heapq.heappop(self.heap)
+                    watchdog.fire()
+                self.cond.wait(self.heap[0][0] - now if self.heap else None)
+
+
+_deadlines = _Deadlines()
+
+
 class _WatchedMixin:
     def getresponse(self):
         watchdog = getattr(_current, "watchdog", None)
@@ -199,10 +236,8 @@ class WeChatGateway:
 
     def _once(self, method: str, url: str, remaining: float, **kwargs) -> requests.Response:
         watchdog = _Watchdog()
-        timer = threading.Timer(remaining, watchdog.fire)
-        timer.daemon = True
         _current.watchdog = watchdog
-        timer.start()
+        _deadlines.watch(remaining, watchdog)
         try:
             # The body is read inside this call (no streaming), so the watchdog covers all of it.
             return self.http.request(method, url, timeout=(min(self.connect_timeout, remaining), remaining),
@@ -212,7 +247,6 @@ class WeChatGateway:
                 raise requests.Timeout("total deadline passed") from None
             raise
         finally:
-            timer.cancel()
             _current.watchdog = None
             if watchdog.disarm():
                 self.http.close()  # drop the kept-alive connection the watchdog shut
