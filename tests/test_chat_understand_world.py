@@ -143,3 +143,30 @@ def test_a_correction_naming_the_item(text, slot, name):
     values = {"insured_region_code": "430100", "visit_region_code": "440300", "last_slots": ["start_date"]}
     u = understand(text, TODAY, Context(expecting="yes_no", values=values))
     assert name_of(getattr(u, slot)) == name
+
+
+def test_a_county_named_like_a_famous_hospital_elsewhere_is_asked():
+    u = understand("我妈在瑞金住院，医保是江西赣州的城乡居民", TODAY, Context())
+    assert name_of(u.insured_region_code) == "赣州市" and u.visit_region_code is None
+    assert [o.value for o in u.ambiguities[0].options] == ["310000", "360700"]
+    assert name_of(understand("在上海瑞金医院住院", TODAY, Context()).visit_region_code) == "上海市"
+    assert name_of(understand("医保在瑞金市", TODAY, Context()).insured_region_code) == "赣州市"
+
+
+@pytest.mark.parametrize("text, insured, visit", [
+    ("我老家是四川南充的，在那边参的新农合，现在在浙江义乌打工", "南充市", "金华市"),
+    ("老家在河南周口，在老家交的医保，现在在苏州", "周口市", "苏州市"),
+    ("老家在河南周口，现在在苏州带孙子", None, "苏州市"),  # a hometown alone is no insured place
+])
+def test_there_points_back_at_the_hometown(text, insured, visit):
+    assert places(text) == (insured, visit)
+
+
+@pytest.mark.parametrize("text, filing_type", [
+    ("现在回老家湖北荆州了，医保在深圳", None),
+    ("已经回老家了，医保还在上海", None),
+    ("下个月回老家看病", "other_temporary"),
+    ("过年回老家住几天", "other_temporary"),
+])
+def test_moving_back_home_is_no_trip(text, filing_type):
+    assert understand(text, TODAY, Context()).filing_type == filing_type

@@ -44,6 +44,9 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("trip", re.compile(r"回(?:趟|一趟)?(?:老家|家乡)(?![^，。,]{0,4}(?:能用|可以用|能不能用|用吗|能报|报销吗|能不能报))|寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|"
                         r"回去(?:看|住)(?:一段|几天|几个月)")),
 )
+_MOVED_BACK = re.compile(r"(?:现在|已经|退休后?|早就|早已)[^，。,]{0,3}回(?:到)?了?(?:老家|家乡)"
+                         r"|回(?:到)?(?:老家|家乡)[^，。,]{0,8}?(?:定居|养老|生活|住下|常住|长住)")
+_TRIP_OTHER = re.compile(r"寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|回(?:趟|一趟)?(?:老家|家乡)[^，。,]{0,4}?(?:看病|看看|住几天|待几天)")
 # Facts that settle the filing type by themselves: a correction inside the message replaces them.
 TYPE_FACTS = frozenset({"emergency", "referral", "no_referral", "posted", "resettle", "self_go", "trip"})
 _SELF_CORRECTION = re.compile(r"(?:不对|说错了|搞错了|弄错了|说错|哦不|噢不|不不|啊不|不是不是)[，,。！!]?")
@@ -110,6 +113,8 @@ def _stated_facts(text: str) -> set[str]:
         found.discard("hukou_moved")
     if _PERMIT_QUESTION.search(text) and not _PERMIT_HELD.search(text):
         found.discard("residence_permit")
+    if "trip" in found and _MOVED_BACK.search(text) and not _TRIP_OTHER.search(text):
+        found.discard("trip")  # 现在回老家荆州了: moved back for good, not a trip
     if "long_living" in found and _WORK_REASON.search(text):
         found.add("posted")
     return found

@@ -63,6 +63,15 @@ class Gazetteer:
             for name in row["names"]:
                 self.shared_hospitals[name] = (codes, row["label"])
         self.capitals: dict[str, str] = data["capitals"]
+        # 瑞金 alone: the county 瑞金市 or, as often, 瑞金医院 in 上海. A county's bare name that is
+        # also a well-known hospital's short name elsewhere is asked, never assumed.
+        self.hospital_stems: dict[str, tuple[str, str]] = {}
+        for name, (code, label) in self.hospitals.items():
+            stem = name[:-2] if name.endswith("医院") else None
+            hits = self.places.get(stem or "", ())
+            if code and hits and all(h.kind in ("county", "district") for h in hits) \
+                    and all(h.region_code != code for h in hits):
+                self.hospital_stems[stem] = (code, name)
         self.abbreviations: dict[str, PlaceHit] = {}
         for char, code in ABBREVIATIONS.items():
             region = catalogue.get(code)

@@ -164,6 +164,14 @@ def resolve(m: Mention, gz: Gazetteer) -> None:
         return
     hits = list(m.hits)
     bare = all(h.surface != h.place_name for h in hits)
+    if bare and m.surface in gz.hospital_stems:
+        code, hospital = gz.hospital_stems[m.surface]
+        place = hits[0]
+        m.codes = (code, place.region_code)
+        m.ambiguous = True
+        m.options = (Option(code, f"{gz.label(code)}的{hospital}"),
+                     Option(place.region_code, gz.label(place.region_code, place)))
+        return
     best = max(gz.tier(h) for h in hits)
     if bare and best == 1:
         if len({h.region_code for h in hits}) > 1:

@@ -189,6 +189,8 @@ def keep_stop_word(text: str, m: Mention, gz: Gazetteer) -> bool:
 
 
 
+_THERE_INSURED = re.compile(r"(?:在)?(?:那边|那里|那儿|老家|当地)(?:也)?(?:参的|参加的|参保|交的|缴的|买的|上的|办的)"
+                            r"[^，。,]{0,6}?(?:保|医保|新农合|农合|社保|合作医疗|保险)")
 _SLOT_LABELS = ((VISIT, re.compile(r"就医地|就医城市|就诊地|看病的(?:地方|城市)")),
                 (INSURED, re.compile(r"参保地|参保城市|医保(?:所在|所属|归属)?地|参保的(?:地方|城市)")))
 # Places that play no part in a filing at all: never offered for a slot.
@@ -198,6 +200,13 @@ _NOT_A_ROLE = frozenset({"study", "settling there asked", "asks how to settle th
 
 def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str, Any],
                   expecting: str | None, gz: Gazetteer, u_text: str = "") -> None:
+    # 老家是四川南充的，在那边参的新农合: "there" points back at the hometown just named.
+    there = _THERE_INSURED.search(u_text)
+    if there:
+        homes = [m for m in mentions if m.role == "other" and m.end <= there.start()
+                 and m.reason == "hometown, hukou or negated"]
+        if homes:
+            homes[-1].role, homes[-1].score, homes[-1].reason = INSURED, 3, "insured there (那边参的保)"
     negated = {c for m in mentions if m.role == "other" for c in m.codes}
     neutral = [m for m in mentions if m.role is None and m.reason not in _NOT_A_ROLE]
     # 新疆……石河子: a province said before a city inside it adds nothing to the city.
