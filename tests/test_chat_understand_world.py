@@ -96,6 +96,9 @@ def test_relatives_only_mentioned_are_not_the_person(text):
     ("科技园路1号", None),
     ("朝阳区建国路5号院3栋2单元", None),
     ("住在幸福里2号", None),
+    ("进医院三天了", date(2026, 11, 21)),
+    ("住院第五天了", date(2026, 11, 20)),
+    ("要住院三天", None),  # a planned stay dates nothing back
 ])
 def test_days_and_house_numbers(text, expected):
     assert parse_start_date(text, TODAY) == expected

@@ -36,8 +36,10 @@ _DATE_PATTERNS = (
     # 12.1 / 12/1 written as a date: only month-like and day-like numbers, never a decimal amount.
     ("md", re.compile(r"(?<![\d.])(?P<m>1[0-2]|0?[1-9])[./](?P<d>[12]\d|3[01]|0?[1-9])(?![\d.%万元天斤度])[号日]?")),
     # Only an admission already under way dates back (已经住院三天了), not a planned stay (要住院三天).
-    ("in_hospital", re.compile(rf"(?:已经|已)(?:住院|入院|住进医院|住进去)(?:了)?(?P<n>{_NUM})(?P<u>{_UNIT})"
-                               rf"|(?:住院|入院|住进医院|住进去)(?:已经|都|有|了|快)*(?P<n2>{_NUM})(?P<u2>{_UNIT})了")),
+    ("in_hospital", re.compile(rf"(?:已经|已)(?:住院|入院|住进医院|住进去|进医院|进了医院)(?:了)?(?P<n>{_NUM})(?P<u>{_UNIT})"
+                               rf"|(?:住院|入院|住进医院|住进去|进医院|进了医院)(?:已经|都|有|了|快)*(?P<n2>{_NUM})(?P<u2>{_UNIT})了")),
+    # 住院第五天了: admitted four days ago.
+    ("nth_day", re.compile(rf"(?:住院|入院|住进去|进医院)(?:的)?第(?P<n>{_NUM})天")),
     ("after_days", re.compile(rf"(?P<n>{_NUM})(?P<u>{_UNIT})(?:以后|之后|后)|过(?P<n2>{_NUM})(?P<u2>{_UNIT})")),
     ("before_days", re.compile(rf"(?P<n>{_NUM})天(?:以前|之前|前)")),
     ("week", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
@@ -115,6 +117,9 @@ def _resolve_date(kind: str, mt: re.Match, today: date, text: str) -> date | Non
     if kind == "in_hospital":
         n = _days(g)
         return today - timedelta(days=n) if n is not None else None
+    if kind == "nth_day":
+        n = _n(g["n"])
+        return today - timedelta(days=n - 1) if n else None
     if kind == "after_days":
         n = _days(g)
         return today + timedelta(days=n) if n is not None else None
