@@ -322,3 +322,22 @@ def test_a_place_corrected_in_words_on_the_summary(client, db):
     body = say(client, headers, sid, "就医地不对，是广州")
     assert body["draft"]["visit_region_name"] == "广州市" and card(body, "summary")
     assert NOT_UNDERSTOOD not in texts(body) and "要改哪一项" not in texts(body)
+
+
+@pytest.mark.parametrize("word, answer", [("谢谢", "不客气"), ("在吗", "我在"), ("算了", "留着")])
+def test_a_word_of_politeness_is_answered_and_the_question_stays(client, db, word, answer):
+    headers = login(client, f"openid-social-{answer}")
+    sid = start(client, headers)
+    say(client, headers, sid, "医保在郑州，去北京看病")
+    body = say(client, headers, sid, word)
+    assert answer in texts(body) and NOT_UNDERSTOOD not in texts(body)
+    assert option_values(body) == ["scheme:employee", "scheme:resident"]
+    assert body["draft"]["insured_region_name"] == "郑州市"
+
+
+def test_starting_over_offers_the_items_to_change(client, db):
+    headers = login(client, "openid-start-over")
+    sid = start(client, headers)
+    say(client, headers, sid, "医保在郑州，去北京看病")
+    body = say(client, headers, sid, "重新开始")
+    assert NOT_UNDERSTOOD not in texts(body) and "change:insured" in option_values(body)

@@ -48,6 +48,14 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
     answered_question = False
     filled_asked = False
 
+    social = _social(message) if choice is None and u is not None and not has_slots(u) else None
+    if social is not None:
+        # 谢谢, 在吗, 重新开始: answered in a word; the question asked stays the question
+        if _RESTART.fullmatch(_bare(message)) and state.get("started"):
+            state["change_menu"] = True  # the menu of items says it all
+        else:
+            out.replies.append(text(social))
+        return out
     if choice is None and u is not None and not u.question_intent:
         choice = typed_choice(message or "", state.get("offered"))
         if choice is None and not env.consent_accepted and asked != "consent" \
@@ -144,6 +152,32 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
 _DONT_KNOW = re.compile(r"不知道|不清楚|不确定|不懂|搞不清|弄不清|说不清|不太懂|不明白|没搞懂|咋选|怎么选|选哪个|选哪种|哪个是")
 # The questions whose second asking explains what they mean (the picker, the kinds of insurance, …).
 _HELPED = ("insured", "visit", "scheme", "filing_type", "start_date", "person_name", "id_number")
+
+
+_THANKS = re.compile(r"(?:好的|好|嗯)?(?:谢谢|谢谢你|谢谢您|多谢|感谢|麻烦了|辛苦了|辛苦你了)(?:了|啊|哈|你|您)*")
+_HELLO = re.compile(r"(?:你好|您好|在吗|在不在|有人吗|hello|hi|喂)(?:啊|呀|哈)*", re.I)
+_RESTART = re.compile(r"重新开始|重新来|重来|从头开始|从头来|重新填|全部重填|重新办")
+_STOP = re.compile(r"算了|不办了|不想办了|先不办了|以后再说|下次再办|先这样")
+
+
+def _bare(message: str | None) -> str:
+    return re.sub(r"[\s。.!！,，~～?？]+", "", message or "")
+
+
+def _social(message: str | None) -> str | None:
+    """A word of politeness or about the conversation itself, and its short answer."""
+    t = _bare(message)
+    if not t or len(t) > 12:
+        return None
+    if _THANKS.fullmatch(t):
+        return "不客气。"
+    if _HELLO.fullmatch(t):
+        return "您好，我在。"
+    if _RESTART.fullmatch(t):
+        return "好的，哪一项要重新填，选一下就行，其他的不用再说一遍。"
+    if _STOP.fullmatch(t):
+        return "好的，已经说的都给您留着，想接着办的时候回来就行。"
+    return None
 
 
 def u_slots(state: dict, before: dict) -> bool:
