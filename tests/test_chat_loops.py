@@ -341,3 +341,20 @@ def test_starting_over_offers_the_items_to_change(client, db):
     say(client, headers, sid, "医保在郑州，去北京看病")
     body = say(client, headers, sid, "重新开始")
     assert NOT_UNDERSTOOD not in texts(body) and "change:insured" in option_values(body)
+
+
+def test_saying_later_that_it_is_for_the_mother_turns_the_filing_to_her(client, db):
+    headers = login(client, "openid-later-for-mother")
+    sid = start(client, headers)
+    for turn in ("我医保在郑州，去北京看病", "职工", "其他临时", "明天", "同意"):
+        body = say(client, headers, sid, turn)
+    assert body["draft"]["applicant"] == "self" and "您的姓名" in texts(body)
+    body = say(client, headers, sid, "其实是给我妈办的")
+    assert body["draft"]["applicant"] is None and "您母亲" in texts(body)
+    assert "applicant:add" in option_values(body) and NOT_UNDERSTOOD not in texts(body)
+    say(client, headers, sid, choice="applicant:add")
+    say(client, headers, sid, choice="member_consent:yes")
+    body = say(client, headers, sid, "李桂兰 " + resident_id("410102", date(1952, 6, 1), 24))
+    filing = db.session.get(Filing, body["filing_id"])
+    assert filing.family_member_id is not None and body["draft"]["applicant"] == filing.family_member_id
+    assert (filing.insured_region_code, filing.start_date.isoformat()) == ("410100", "2026-11-25")

@@ -62,6 +62,10 @@ def draft_answer(state: dict, filing: Filing | None, today: date) -> dict:
     out = {k: view.get(k) for k in dialog.DRAFT_FIELDS}
     out["contact_phone"] = view.get("contact_phone_masked")
     out["notice_accepted"] = bool(view.get("notice_accepted"))
+    if filing.status == "draft" and state.get("for_relation") and state.get("applicant") is None:
+        # 其实是给我妈办的 after a draft of one's own: whom it is for is being asked again; the
+        # draft becomes the relative's once they are chosen or added, it is no longer one's own.
+        out["applicant"] = None
     if filing.status != "draft":
         out["status"] = filing.status
         out["filing_number"] = filing.number

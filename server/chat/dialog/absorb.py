@@ -234,7 +234,7 @@ def apply_understanding(state: dict, env: Env, u: Understanding, out: Absorbed,
         out.command = "refresh_proof"
     elif asked == "submit" and yes:
         out.command = "submit"
-    elif u.correction and not u.slots() and asked not in ("admitted",):
+    elif u.correction and not u.slots() and asked not in ("admitted",) and not u.relation_for:
         state["change_menu"] = True
     if state.get("start_date") and asked == "start_date" and state.get("admitted") is None:
         state["admitted"] = date.fromisoformat(state["start_date"]) <= env.today

@@ -65,8 +65,11 @@ def note_relation(state: dict, u: Understanding) -> None:
     """The message is about a relative (给我妈办, 我爸医保在宜宾, 母亲的医保卡…: the understanding's
     one rule): the filing is for a family member, asked once, when the applicant is; the word is
     kept to put the questions in their terms."""
-    if state.get("applicant") is not None or not u.relation:
+    if not u.relation or (state.get("applicant") is not None
+                          and not (state.get("applicant") == "self" and u.relation_for)):
         return
+    # 其实是给我妈办的 after the filing was taken to be one's own: whom it is for is asked again
+    state["applicant"] = None
     word = re.sub(r"^[我俺]", "", u.relation_word or "") or (u.relation_word or "")
     state["for_relation"] = u.relation
     state["for_word"] = next((t for cues, t in _TERMS if re.fullmatch(cues, word)), "家人")
@@ -106,6 +109,8 @@ def absorb_typed(state: dict, env: Env, u: Understanding, message: str, out: Abs
 
     asked = state.get("asked")
     short = len(message.strip()) <= 8
+    if u.relation_for and asked in ("person_name", "id_number"):
+        return None  # 其实是给我妈办的: not one's own name, whom the filing is for
     if asked in ("consent", "member_consent"):
         if has_slots(u):
             return None

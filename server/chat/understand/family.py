@@ -44,3 +44,12 @@ def family_relation(text: str) -> tuple[str, str] | None:
                     return code, word
             return "parent", word  # 妈 / 爸 after 我
     return None
+
+
+_FOR_CUE = re.compile(rf"(?<![因作认成])(?:给|帮|替|为|代)(?:我|咱|俺)?(?:家|们家)?(?:{_WORDS}|妈|爸)"
+                      rf"|是(?:我|俺)?(?:{_WORDS}|妈|爸)(?:要|想|需要)?(?:办|备案|看病)")
+
+
+def for_relative(text: str) -> bool:
+    """The message says the filing is done for the relative (给我妈办, 其实是帮我爸问的)."""
+    return bool(_FOR_CUE.search(text))

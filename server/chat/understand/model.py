@@ -80,6 +80,8 @@ class Understanding:
     # and the word used (妈).
     relation: str | None = None
     relation_word: str | None = None
+    # Said to be done for them (给我妈办, 其实是帮我爸问的), not only a story about them.
+    relation_for: bool = False
 
     def slots(self) -> dict[str, Any]:
         """The slot values this message gives (only those it gives)."""

@@ -8,7 +8,7 @@ from server.chat.understand import replies
 from server.chat.understand.dates import parse_start_date
 from server.chat.understand.facts import (BARE_TYPE, LONG_TERM_FACTS, derive_filing_type,
                                           find_facts, find_scheme, type_candidates)
-from server.chat.understand.family import family_relation
+from server.chat.understand.family import family_relation, for_relative
 from server.chat.understand.gazetteer import get_gazetteer
 from server.chat.understand.mentions import refine, resolve, scan
 from server.chat.understand.model import Context, Understanding
@@ -65,6 +65,7 @@ def understand(text: str, today: date, context: Context | None = None) -> Unders
     relation = family_relation(text)
     if relation:
         u.relation, u.relation_word = relation
+        u.relation_for = for_relative(text)
 
     u.yes_no = replies.yes_no(text)
     u.question_intent = faq.detect_question(text)
