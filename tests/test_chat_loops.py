@@ -358,3 +358,12 @@ def test_saying_later_that_it_is_for_the_mother_turns_the_filing_to_her(client, 
     filing = db.session.get(Filing, body["filing_id"])
     assert filing.family_member_id is not None and body["draft"]["applicant"] == filing.family_member_id
     assert (filing.insured_region_code, filing.start_date.isoformat()) == ("410100", "2026-11-25")
+
+
+def test_a_hometown_is_offered_when_the_insured_place_is_asked(client, db):
+    headers = login(client, "openid-hometown-offered")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "老家在河南周口，现在在苏州带孙子")
+    assert body["draft"]["insured_region_name"] is None and "insured:411600" in option_values(body)
+    body = say(client, headers, sid, "是的")
+    assert body["draft"]["insured_region_name"] == "周口市"

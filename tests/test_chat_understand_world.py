@@ -173,3 +173,10 @@ def test_there_points_back_at_the_hometown(text, insured, visit):
 ])
 def test_moving_back_home_is_no_trip(text, filing_type):
     assert understand(text, TODAY, Context()).filing_type == filing_type
+
+
+def test_a_hometown_is_offered_for_the_insured_place_never_assumed():
+    u = understand("老家在河南周口，现在在苏州带孙子", TODAY, Context())
+    assert u.insured_region_code is None
+    assert [(r.code, r.slots) for r in u.role_ambiguities] == [("411600", ("insured_region_code",))]
+    assert understand("不是去上海，是去杭州看病", TODAY, Context()).role_ambiguities == []

@@ -295,6 +295,7 @@ def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str,
     u.same_province = bool(insured and visit
                            and region_province(insured, gz) == region_province(visit, gz))
     _flag_unplaced(u, neutral_all, values, gz)
+    _offer_hometown(u, mentions, values, gz, u_text)
 
 
 def _flag_unplaced(u: Understanding, neutral: list[Mention], values: Mapping[str, Any],
@@ -308,6 +309,25 @@ def _flag_unplaced(u: Understanding, neutral: list[Mention], values: Mapping[str
         if m.role is None and not m.ambiguous and len(m.codes) == 1 and m.codes[0] not in taken:
             u.role_ambiguities.append(RoleAmbiguity(m.surface, m.codes[0], gz.label(m.codes[0]),
                                                     open_slots))
+
+
+_HOMETOWN_BEFORE = re.compile(r"(?:老家|家乡|户口|户籍)(?:也|都|还|仍|仍然|一直)*(?:是|在)?(?:在)?$|老家在$")
+
+
+def _offer_hometown(u: Understanding, mentions: list[Mention], values: Mapping[str, Any],
+                    gz: Gazetteer, text: str) -> None:
+    """老家在河南周口, 户口在徐州: where people are from is often, not always, where they are
+    insured. With the insured place still open it is offered for it, never assumed."""
+    if u.insured_region_code or values.get(INSURED):
+        return
+    taken = {u.visit_region_code, values.get(VISIT)} | {r.code for r in u.role_ambiguities}
+    for m in mentions:
+        if m.role == "other" and m.reason == "hometown, hukou or negated" and len(m.codes) == 1 \
+                and not m.ambiguous and m.codes[0] not in taken:
+            before, _ = _clause(text, m.start, m.end)
+            if _HOMETOWN_BEFORE.search(before):
+                u.role_ambiguities.append(RoleAmbiguity(m.surface, m.codes[0], gz.label(m.codes[0]),
+                                                        (INSURED,)))
 
 
 def _cross_province(m: Mention, insured: str | None, gz: Gazetteer, slot: str) -> bool:
