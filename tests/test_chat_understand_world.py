@@ -131,6 +131,8 @@ def test_both_schemes_named_in_a_question_is_no_answer(text, scheme):
     ("我回到营口，医保中心又说要证明", "营口市", None),
     ("医保在北京，在北京看病", "北京市", "北京市"),  # kept, so that the filing's rule says why
     ("医保在郑州，在郑州住了几天又去北京看病", "郑州市", "北京市"),
+    # one's own insurance there, the parents coming there: not one place for both
+    ("我是山东临沂的，在上海打工，交的是上海的社保，我爸妈是新农合，能来上海看病吗", "上海市", None),
 ])
 def test_back_home_and_one_place_for_both(text, insured, visit):
     assert places(text) == (insured, visit)

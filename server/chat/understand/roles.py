@@ -268,7 +268,8 @@ def fill_regions(u: Understanding, mentions: list[Mention], values: Mapping[str,
             elsewhere = [m for m in cands if not (insured_known and m.codes == (insured_known,))]
             # 医保在北京，在北京看病: the one place said for both stays, so that the filing's own
             # rule says why there is nothing to file; a passing mention of it among others goes.
-            cands = elsewhere or [m for m in cands if m.score >= 3]
+            only_place = len({c for n in mentions for c in n.codes}) == 1
+            cands = elsewhere or [m for m in cands if m.score >= 3 and only_place]
         if not cands:
             continue
         cities = [m for m in cands if not m.is_province]
