@@ -8,8 +8,12 @@ are for a region. Sources of the defaults (see the research notes of the project
 - online review within 2 working days (2023 service-item list) [C];
 - max back-dating 10 days: no national figure exists (the national rule is only "before discharge
   settlement"); 10 days follows the local rule "入院10日内且出院之前" and is an override point;
-- proof owed by a commitment filing: no national deadline found; 180 days is a placeholder
-  (Weifang asks for 2 months, see policy.json).
+- proof owed by a commitment filing: no national deadline was found in any public source. 180
+  days is an unsourced placeholder that only dates this service's own record (proof_due_date) until
+  an insured place's sourced figure is set in policy.json (潍坊 asks for 2 months). Nothing shown
+  to people may state it as a rule: the chat names a deadline only where an override row with a
+  source sets one (server.chat.knowledge.facts.sourced_proof_due_days) and otherwise points to
+  the insured place.
 """
 from __future__ import annotations
 

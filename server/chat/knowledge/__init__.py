@@ -17,13 +17,15 @@ from typing import Any
 
 from server.chat.knowledge.entries import BY_ID, ENTRIES, LEGACY_INTENTS, Entry
 from server.chat.knowledge.facts import facts_for
-from server.chat.knowledge.retrieval import Index, normalize
+from server.chat.knowledge.retrieval import Hit, Index, normalize
+from server.chat.knowledge.situation import NOT_YET, filed_already, overrides, situation
 
 # Below this BM25 score, or when the best paraphrase covers too little of what the message says
 # and the message too little of the paraphrase, no entry is returned (tuned on the tuned part of
 # the evaluation corpus only).
 MIN_SCORE = 6.0
 MIN_COVERAGE = 0.45
+MIN_NAMED_COVERAGE = 0.3
 MIN_DOC_COVERAGE = 0.55
 MIN_DOC_SHARE = 0.3
 MIN_CLEAR_COVERAGE = 0.35
@@ -55,11 +57,13 @@ def _index() -> Index:
     return Index(docs)
 
 
-def _confident(hit) -> bool:
+def _confident(hit, named: bool = False) -> bool:
     # Covering all of a message is not enough when the message says almost nothing the
-    # paraphrase is about (医保是宜宾的，能报吗 against 外地生孩子医保能报吗).
+    # paraphrase is about (医保是宜宾的，能报吗 against 外地生孩子医保能报吗). A message that names
+    # the entry's own thing (a pharmacy for the pharmacy entry) needs less of the rest.
+    coverage = MIN_NAMED_COVERAGE if named else MIN_COVERAGE
     return hit.score >= MIN_SCORE and (
-        (hit.coverage >= MIN_COVERAGE and hit.doc_coverage >= MIN_DOC_SHARE)
+        (hit.coverage >= coverage and hit.doc_coverage >= MIN_DOC_SHARE)
         or hit.doc_coverage >= MIN_DOC_COVERAGE)
 
 
@@ -74,6 +78,7 @@ _IN_DOMAIN = re.compile(r"医保|医疗|报销|报|备案|就医|看病|住院|�
 # close to the best score wins over a pointer about purely local matters.
 _CROSS_PLACE = re.compile(r"异地|备案|转诊|就医地|急诊")
 _LOCAL_ONLY = frozenset({"oos_local_ratio", "oos_contribution"})
+_LOCAL = re.compile(r"本地|当地|本市|本县|县里|市里")
 OUT_OF_SCOPE_MARGIN = 0.6
 MAX_CHARS = 300  # a longer post asks its question early; the rest only costs time
 
@@ -87,9 +92,23 @@ def _clear_winner(hits) -> list:
     return [hits[0]] if hits[0].score >= CLEAR_MARGIN * runner_up else []
 
 
+def _fits(hit, normalized: str) -> bool:
+    """An entry that answers only messages naming its own thing (a pharmacy, losing a card) is
+    not given to one that merely shares its other words."""
+    needs = BY_ID[hit.key].needs
+    return needs is None or bool(needs.search(normalized))
+
+
 def _search(part: str) -> list:
-    hits = _index().search(part, limit=3)
-    return [h for h in hits if _confident(h)] or _clear_winner(hits)
+    normalized = normalize(part)
+    hits = [h for h in _index().search(part, limit=5) if _fits(h, normalized)][:3]
+    return [h for h in hits if _confident(h, BY_ID[h.key].needs is not None)] or _clear_winner(hits)
+
+
+# Another public service's paper (an identity card, a residence permit, a household register) with
+# nothing of medical insurance beside it: not this assistant's business, however the words overlap.
+_OTHER_SERVICE = re.compile(r"身份证|居住证|户口|驾照|驾驶证|护照|签证|通行证|公积金|准生证|结婚证")
+_CORE = re.compile(r"医保|医疗|报销|备案|就医|住院|门诊|医院|药|病|结算|参保|社保卡|转诊|急诊|抢救|手术|治疗")
 
 
 def _best(text: str):
@@ -98,6 +117,18 @@ def _best(text: str):
     normalized = normalize(text)
     if not _IN_DOMAIN.search(normalized):
         return None
+    if _OTHER_SERVICE.search(normalized) and not _CORE.search(normalized):
+        return None
+    top = _retrieved(text, normalized)
+    # The situation a message tells (paid already, never filed, still in hospital, an emergency)
+    # decides the answer unless retrieval found something more specific about that situation.
+    told = situation(normalize(text[:MAX_CHARS]))
+    if overrides(top.key if top else None, told):
+        return Hit(told, max(top.score if top else 0.0, MIN_SCORE), 1.0, 1.0)
+    return top
+
+
+def _retrieved(text: str, normalized: str):
     sentences = [p for p in _SENTENCE.split(text[:MAX_CHARS]) if p.strip()][:3] or [text[:MAX_CHARS]]
     # The first sentence that asks something answerable wins: a post states its question first
     # and tells its story after, and the story's longer sentences would outscore it.
@@ -112,11 +143,24 @@ def _best(text: str):
     if not found:
         return None
     top = max(found, key=lambda h: h.score)
+    if top.key in NOT_YET and filed_already(normalized):
+        # 备案后住院能直接结算吗 asks about using a filing, not about filing late.
+        filed = [h for h in _index().search(text[:MAX_CHARS], limit=5) if h.key not in NOT_YET
+                 and _fits(h, normalized) and h.score >= OUT_OF_SCOPE_MARGIN * top.score]
+        if filed:
+            top = max(filed, key=lambda h: h.score)
     if top.key in _LOCAL_ONLY and _CROSS_PLACE.search(normalized):
         inside = [h for h in found if BY_ID[h.key].topic != "out_of_scope"
                   and h.score >= OUT_OF_SCOPE_MARGIN * top.score]
         if inside:
             return max(inside, key=lambda h: h.score)
+    if BY_ID[top.key].topic != "out_of_scope" and _LOCAL.search(normalized) \
+            and not _CROSS_PLACE.search(normalized):
+        # 本地住院怎么报销: treatment at home is the insured place's own business.
+        local = [h for h in _index().search(text[:MAX_CHARS], limit=5) if h.key in _LOCAL_ONLY
+                 and h.score >= OUT_OF_SCOPE_MARGIN * top.score]
+        if local:
+            return max(local, key=lambda h: h.score)
     return top
 
 

@@ -7,6 +7,7 @@ a place with a 3-month lock as 3个月.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,7 +16,7 @@ from server.chat.knowledge.facts import (CHRONIC_ADDED_2024, CHRONIC_ADDED_YEAR,
                                          FAMILY_ACCOUNT_CHILD_AGE, LONG_TERM_TYPES,
                                          RATIO_CUT_POINTS, RATIO_SOURCE, TEMPORARY_TYPES, Facts,
                                          commitment_types, documents_text, labels, lock_text,
-                                         regional_rules, type_label)
+                                         proof_due_text, regional_rules, type_label)
 
 # Public sources (official text as re-posted; see the project's policy research notes).
 NOTICE = "http://348239.com/yishizigekaoshi/jiaodian/su2207284450.shtml"       # 医保发〔2022〕22号
@@ -23,6 +24,9 @@ SERVICE_LIST = "http://www.bjdcc.cn/zbZcfg/Item32344f54dafe8c80.html"        # 2
 LATE_FILING = "http://m.kidbbs.com/baike/techan/1202402.html"                # 补办备案
 PRINCIPLE = "http://m.kidbbs.com/baike/techan/1217873.html"                  # 就医地目录、参保地政策
 EMERGENCY = "http://kejik.com/tech/825saen8.html"                            # 视同已备案, 三步走
+NOT_FILED_GUIDE = "http://shadafang.com/a/202401/5691425.html"               # 清远: 急诊视同备案, 补办后手工报销
+SHAOYANG = "http://szb.shaoyangnews.net/syrb/pc/content/202409/03/content_68171.html"  # 邵阳 问答
+QINGHAI = "http://readke.com/c/3398069.html"                                 # 青海: 急诊视同已备案, 降幅不超过10个百分点
 TAIYUAN = "http://readke.com/c/3293271.html"
 JINHUA = "http://readke.com/c/3391599.html"
 APP_GUIDE = "https://wxredian.com/art?id=f83e6281c1aab57861c3d352550c9871"   # 阿拉善左旗 guide
@@ -48,6 +52,7 @@ class Entry:
     build: Callable[[Facts], str]
     sources: tuple[str, ...]
     topic: str = "filing"            # "filing" or "out_of_scope"
+    needs: re.Pattern | None = None  # a message must name this to get the entry (its own thing)
 
     def answer(self, facts: Facts) -> str:
         return self.build(facts)
@@ -56,10 +61,12 @@ class Entry:
 ENTRIES: list[Entry] = []
 
 
-def entry(id: str, title: str, questions: tuple[str, ...] | list[str], sources, topic="filing"):
+def entry(id: str, title: str, questions: tuple[str, ...] | list[str], sources, topic="filing",
+          needs: str | None = None):
     def register(build: Callable[[Facts], str]):
         src = (sources,) if isinstance(sources, str) else tuple(sources)
-        ENTRIES.append(Entry(id, title, tuple(questions), build, src, topic))
+        ENTRIES.append(Entry(id, title, tuple(questions), build, src, topic,
+                             re.compile(needs) if needs else None))
         return build
     return register
 
@@ -83,17 +90,30 @@ def _instant_types() -> list[str]:
     return [c for c in FILING_TYPES if not needs_review(c)]
 
 
+# --- what it is -------------------------------------------------------------------------------
+
+@entry("what_is_filing", "什么是异地就医，为什么要备案？", [
+    "异地就医是什么意思", "什么叫异地就医备案", "为什么要办异地备案", "异地就医备案有什么用",
+    "备案是干什么的", "什么是跨省异地就医直接结算"], [SHAOYANG, NOTICE])
+def _what_is(f: Facts) -> str:
+    return ("异地就医就是在参保地以外的地方看病买药。跨省看病前先向参保地备案，在就医地开通了直接结算的医院，"
+            "医保能报的当场报掉，自己只付个人那部分；没备案的，要先自己垫钱，再回参保地手工报销。"
+            f"备案分两大类：长期在外地住或工作的（{labels(LONG_TERM_TYPES)}），和临时去外地看病的"
+            f"（{labels(TEMPORARY_TYPES)}）。")
+
+
 # --- already paid, never filed ------------------------------------------------------------------
 
 @entry("no_filing_paid", "没备案就在外地看病了（已经自己付了钱），还能报销吗？", ["没备案自己垫的钱怎么办", "当时不知道要备案现在怎么报", "住院没有备案钱都自己付了", "没备案看病报不了怎么办", "外地看病没报上医保怎么补救", "事后还能报销吗", "没有备案能报销吗", "没备案能报销吗", "不备案的话看病能报吗", "没有备案能直接结算吗", 
     "没有备案在外地住院了能报销吗", "没办异地备案看病的钱能报吗", "已经自费了还能报销吗",
     "忘了备案医院按自费算了怎么办", "没备案花的钱回老家能报吗", "这些费用回去能报销吗",
     "在外地看病全自费了怎么报", "出院了才知道要备案", "没有办理异地就医备案怎么报销",
-    "医院说我没有备案不能刷医保", "外地住院没备案医保还管吗"], [LATE_FILING])
+    "医院说我没有备案不能刷医保", "外地住院没备案医保还管吗"], [LATE_FILING, NOT_FILED_GUIDE])
 def _no_filing_paid(f: Facts) -> str:
-    return ("还能报。已经自己付了钱的，可以补办备案，再带着票据回参保地医保经办机构手工报销，"
-            "按参保地的规定报（没有备案的，报销比例一般更低）。还没出院结算的，赶紧补办备案，"
-            "出院时就能直接结算。急诊抢救按已备案处理。以后再去外地看病，可以先在这里办好备案。")
+    return (f"一般还能报。已经自己付了钱的，先补办备案，再回{f.place}医保经办机构手工报销：带上身份证件或社保卡、"
+            "发票、费用明细清单和出院小结（或诊断证明），按那边的规定报，没备案的比例一般低一些。"
+            "还没出院结算的，现在补办备案，出院时就能直接结算。急诊抢救的算已备案。"
+            "以后去外地看病，先在这里办好备案。")
 
 
 @entry("manual_reimburse", "手工报销去哪里办，要带什么？", ["回去报销要哪些票据", "手工报销流程", "报销要准备什么单据", "票据寄回去怎么报", "回单位报销要什么", "医保局报销的医疗费多久到账", 
@@ -119,7 +139,7 @@ def _file_before_discharge(f: Facts) -> str:
 @entry("emergency_counts", "在外地急诊抢救，没来得及备案怎么办？", ["急诊住院没备案能报吗", "突然发病在外地住院了", "外地急诊没备案怎么报销", "意外受伤急诊医保能用吗", 
     "急诊没有备案能报销吗", "突发急病在外地抢救医保能用吗", "出差突然生病住院没备案",
     "旅游时急诊住院能直接结算吗", "来不及备案就送医院了", "抢救要先备案吗", "急诊算不算备案了",
-    "外地急诊怎么报销"], [EMERGENCY])
+    "外地急诊怎么报销"], [EMERGENCY, QINGHAI])
 def _emergency(f: Facts) -> str:
     return (f"急诊抢救按已备案处理（视同已备案），不需要另外的材料。跟医院说明是急诊，"
             f"按{type_label('emergency')}结算；报销比例最多比参保地低{_cut('emergency')}个百分点。"
@@ -213,7 +233,7 @@ def _check_open(f: Facts) -> str:
 
 @entry("pharmacy", "外地药店能刷医保买药吗？", ["外地药房能用医保吗", "在外省药店买药能报吗", 
     "异地药店可以用医保卡吗", "在外地买药能报销吗", "跨省药店能刷卡吗", "门诊买药能用异地医保吗"],
-    [PRINCIPLE, APP_PATH])
+    [PRINCIPLE, APP_PATH], needs=r"药")
 def _pharmacy(f: Facts) -> str:
     return ("备案成功后，就医地开通了跨省直接结算的定点药店可以用。先在国家医保服务平台APP里查这家药店开通了没有，"
             "买药时出示医保电子凭证或社保卡。")
@@ -343,14 +363,14 @@ def _commitment(f: Facts) -> str:
     who = labels(allowed) if allowed else "没有哪种类型"
     return (f"拿不出证明材料时，可以在手机上签个人承诺书代替。{f.place}可以用承诺书的是：{who}。"
             f"{type_label('referral')}的转诊证明不能用承诺书代替。用承诺书备案后要按承诺补交材料，"
-            f"{f.place}要求{f.policy.proof_due_days}天内补交。")
+            f"{proof_due_text(f)}。")
 
 
 @entry("commitment_obligations", "用承诺书备案以后要做什么？", [
     "承诺书备案后要补材料吗", "承诺制备案多久补交材料", "不补材料会怎样", "承诺书备案有什么限制"],
     [TAIYUAN, WEIFANG])
 def _commitment_after(f: Facts) -> str:
-    return (f"要在{f.policy.proof_due_days}天内补交证明材料（{f.place}的规定）。补齐之前，"
+    return (f"要按承诺补交证明材料：{proof_due_text(f)}。补齐之前，"
             "只能在备案地享受待遇，补齐后才能备案地和参保地两边都享受。承诺不实的，备案会被撤销，"
             "已经报的钱要退回。")
 
@@ -474,7 +494,8 @@ def _chronic(f: Facts) -> str:
 
 @entry("e_voucher", "医保电子凭证是什么，看病时怎么用？", ["医保电子凭证怎么办理", "怎么激活医保码", "医保码在哪里领", 
     "医保码怎么用", "医保电子凭证在哪里激活", "没带社保卡能看病吗", "电子医保卡能跨省结算吗",
-    "医保电子凭证和社保卡有什么区别"], [E_VOUCHER, EMERGENCY])
+    "医保电子凭证和社保卡有什么区别"], [E_VOUCHER, EMERGENCY],
+    needs=r"电子凭证|码|手机|没带|激活|扫|电子")
 def _evoucher(f: Facts) -> str:
     return ("医保电子凭证就是手机上的医保码，在国家医保服务平台APP、微信或支付宝里激活。备案成功后，"
             "入院登记、出院结算和门诊缴费时，出示医保码或社保卡都能直接结算，原来的社保卡照样能用。")
@@ -508,7 +529,8 @@ def _how_to_file(f: Facts) -> str:
 
 @entry("how_reimbursed", "在外地看病医保怎么报销？", ["去外地住院怎么结算", "外地看病医保怎么结算", "异地就医怎么直接结算", 
     "异地看病怎么报销流程", "外地住院怎么报销", "外地患者医保怎么用", "跨省就医怎么结算",
-    "在外地用医保要办什么", "合作医疗在外地怎么报销", "异地就医报销流程"], [EMERGENCY, PRINCIPLE])
+    "在外地用医保要办什么", "合作医疗在外地怎么报销", "异地就医报销流程", "医保卡在外地能用吗",
+    "老家的医保在外省能用吗", "跨省能用医保卡看病吗", "备案以后住院能直接结算吗"], [EMERGENCY, PRINCIPLE])
 def _how_reimbursed(f: Facts) -> str:
     return ("三步：先备案，去就医城市开通了直接结算的医院，看病结算时出示医保码或社保卡，"
             "医保能报的当场报掉，只付自己那部分。没有备案的，先自己付钱，再回参保地手工报销。")
@@ -519,15 +541,18 @@ def _how_reimbursed(f: Facts) -> str:
     "京津冀看病要备案吗", "长三角异地就医要备案吗"], [SERVICE_LIST] + [r.source for r in regional_rules()])
 def _regional(f: Facts) -> str:
     rules = "；".join(f"{r.region_name}：{r.text}" for r in regional_rules())
+    # Regional arrangements (京津冀、长三角 and the like) are named only where a public source
+    # confirms them; none was found, so the answer says so instead of promising one.
     return ("大部分按全国统一的规定，有些地方有自己的做法，比如" + rules +
-            "。某些区域内看病不用备案的说法，没有找到全国的正式文件，请以参保地的规定为准。")
+            "。京津冀、长三角等区域内看病能不能不备案，没有找到能确认的公开文件，这里不作保证："
+            "先办备案最稳妥，或问参保地医保经办机构。")
 
 
 # --- out of scope: short pointers ---------------------------------------------------------------
 
 @entry("oos_social_card", "社保卡怎么办、丢了怎么补？", [
     "怎么办社保卡", "社保卡丢了怎么补办", "社保卡在哪里领", "办医保卡要什么"], [E_VOUCHER],
-    topic="out_of_scope")
+    topic="out_of_scope", needs=r"办|补|丢|掉|领|申请|换|挂失|制卡|坏|密码|激活")
 def _oos_card(f: Facts) -> str:
     return ("办社保卡、补卡要找参保地的社保卡服务网点或合作银行，这里帮不上。看病结算时，"
             "也可以先用手机上的医保电子凭证。")
@@ -544,7 +569,7 @@ def _oos_ratio(f: Facts) -> str:
 
 @entry("oos_contribution", "医保怎么交、交多少、多久生效？", ["医保一年交多少钱", "医保费怎么交", "医保缴费多少", "个人账户余额怎么算", "退医保费多久到账", "医保个人缴纳多少", "医保政策个人缴多少", 
     "医保缴费标准", "医保交多少年", "个人账户每月划多少", "居民医保多久生效", "医保断缴了怎么办",
-    "退休医保要交满多少年"], [PRINCIPLE], topic="out_of_scope")
+    "退休医保要交满多少年", "没工作的人怎么交医保", "医保年度从几月开始算"], [PRINCIPLE], topic="out_of_scope")
 def _oos_contribution(f: Facts) -> str:
     return (f"交医保、缴费年限、个人账户这些，按{f.place}的规定，请问当地医保经办机构或税务部门。"
             "我能帮您办跨省异地就医备案。")
@@ -591,7 +616,8 @@ def _outpatient(f: Facts) -> str:
 
 
 @entry("bring_card_admission", "去外地住院要带什么，怎么登记？", [
-    "入院要带什么", "住院登记要注意什么", "外地住院要带社保卡吗", "出院结算要带什么"], [EMERGENCY])
+    "入院要带什么", "住院登记要注意什么", "外地住院要带社保卡吗", "出院结算要带什么"], [EMERGENCY],
+    needs=r"带|登记|入院|出院|住院")
 def _bring(f: Facts) -> str:
     return ("备案成功后，入院登记和出院结算都要出示医保电子凭证或社保卡，告诉医院您是异地医保、已经备案。"
             "没出示的话，可能被当成自费病人，出院时不好再改成直接结算。")
@@ -608,7 +634,7 @@ def _counter(f: Facts) -> str:
 @entry("long_term_residence_length", "在外地住多久才算长期居住？", [
     "住多久可以办长期居住备案", "长期居住要满半年吗", "刚搬过去能办长期备案吗", "居住证要办多久"],
     ["http://m.pxte.cn/anhui/20240306/92747.html",
-     "http://m.ccschy.com/techan/35b2d99c5848192cab0724d10e640c84.html"])
+     "http://m.ccschy.com/techan/35b2d99c5848192cab0724d10e640c84.html"], needs=r"备案|医保|就医|长期|看病")
 def _residence_length(f: Facts) -> str:
     return (f"全国没有统一的天数，按{f.place}的规定；有的地方要求在外地连续住或工作满半年。"
             f"有居住证或居住证明的，可以选{type_label('long_term_resident')}；短时间去的，选临时外出就医。")

@@ -101,6 +101,34 @@ def labels(codes) -> str:
     return "、".join(type_label(c) for c in codes)
 
 
+@lru_cache(maxsize=1)
+def _override_rows() -> dict[str, dict]:
+    with open(POLICY_FILE, encoding="utf-8") as f:
+        return {row["region_code"]: row for row in json.load(f).get("overrides", [])}
+
+
+def sourced_proof_due_days(policy: RegionPolicy) -> int | None:
+    """The insured place's deadline for the proof a commitment filing owes, only where a policy
+    row with a source sets it (the place's own row, else its province's). The national default
+    is an unsourced placeholder (see server.regions.policy): None, never stated as a rule."""
+    rows = _override_rows()
+    region = get_catalogue().get(policy.region_code) if policy.region_code else None
+    codes = [policy.region_code] + ([region.province_code] if region and region.province_code != region.code else [])
+    for code in codes:
+        row = rows.get(code)
+        if row and "proof_due_days" in row and row.get("source"):
+            return policy.proof_due_days
+    return None
+
+
+def proof_due_text(f: "Facts") -> str:
+    """How an answer says when the owed proof is due: the sourced number, or where to ask."""
+    days = sourced_proof_due_days(f.policy)
+    if days is not None:
+        return f"{f.place}要求备案通过后{days}天内补交"
+    return f"多久内补交由{f.place}规定，请先问清参保地医保经办机构"
+
+
 @dataclass(frozen=True)
 class RegionalRule:
     region_name: str
@@ -112,8 +140,7 @@ class RegionalRule:
 def regional_rules() -> tuple[RegionalRule, ...]:
     """Each insured place whose settings differ from the national defaults, said in words, with
     the source its policy row names."""
-    with open(POLICY_FILE, encoding="utf-8") as f:
-        sources = {row["region_code"]: row["source"] for row in json.load(f).get("overrides", [])}
+    sources = {code: row["source"] for code, row in _override_rows().items()}
     catalogue = get_catalogue()
     out = []
     for code in get_policy_book().overridden_codes():

@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from server.chat.knowledge.facts import CHRONIC_ADDED_2024, CHRONIC_FIRST
 
@@ -56,6 +57,15 @@ _SYNONYMS: tuple[tuple[str, str], ...] = tuple(sorted({
     "其他跨省临时外出就医人员": "临时", "临时外出就医": "临时", "临时外出": "临时", "退掉": "撤销", "删掉": "撤销", "刷医保": "直接结算",
     "能刷": "能直接结算", "刷卡": "直接结算", "本省": "省内", "同省": "省内", "替": "给", "帮": "给",
     "能管": "有效", "管几个月": "有效多久", "犯病": "急病", "咋办": "怎么办", "爹": "爸爸", "娘": "妈妈",
+    # 刷 is paying with the card (刷卡, 能刷吗); 刷脸 is the identity check
+    "刷脸": "人脸识别", "刷": "直接结算",
+    # moving the insurance itself, not filing
+    "迁医保": "转医保", "医保迁": "医保转", "医保关系迁": "医保关系转",
+    # the filing under its other names
+    "异地就医登记": "异地就医备案", "异地登记": "异地备案", "异地报备": "异地备案",
+    # the agency, whatever people call it, says no more than 医保 does (and weighs as little)
+    "人社局": "医保", "社保局": "医保", "医保局": "医保", "医保中心": "医保", "社保中心": "医保",
+    "人社": "医保", "医保经办机构": "医保", "经办机构": "医保",
 }.items(), key=lambda kv: -len(kv[0])))
 for _disease in (*CHRONIC_FIRST, *CHRONIC_ADDED_2024, "透析", "放化疗"):
     _SYNONYMS = _SYNONYMS + ((_disease, f"{_disease}门诊慢特病"),)
@@ -79,9 +89,28 @@ def _as_read(text: str) -> str:
     return normalise(text)
 
 
+# A bare 报 is 报销 in what people ask here (回郑州能报吗, 能报多少), but not inside the words where
+# it means something else (申报, 报名, 报告, 报备 …).
+_BARE_BAO = re.compile(r"(?<![申上汇通举预情电海简回])报(?![销名警道告表纸关税价送备案账帐])")
+
+
+@lru_cache(maxsize=1)
+def _places() -> re.Pattern:
+    """Every province's and pooling region's name, short name and alias (two characters or more).
+    A place says where, never what is asked: 回郑州能报吗 asks what 回去能报吗 asks, and an unknown
+    place's characters would only dilute what the message shares with a paraphrase. The chat's
+    understanding reads the places themselves."""
+    from server.regions.catalogue import get_catalogue
+    names = {t for r in get_catalogue().all_regions() for t in (r.name, r.short_name, *r.aliases)
+             if t and len(t) >= 2}
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
 def normalize(text: str, as_read: bool = True) -> str:
     text = (_as_read(text) if as_read else (text or "")).lower()
-    return _SYN_RE.sub(lambda m: _SYN[m.group(0)], text)
+    text = _places().sub("", text)
+    text = _SYN_RE.sub(lambda m: _SYN[m.group(0)], text)
+    return _BARE_BAO.sub("报销", text)
 
 
 def tokens(text: str, as_read: bool = True) -> list[str]:
