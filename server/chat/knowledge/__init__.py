@@ -17,7 +17,7 @@ from typing import Any
 
 from server.chat.knowledge.entries import BY_ID, ENTRIES, LEGACY_INTENTS, Entry
 from server.chat.knowledge.facts import facts_for
-from server.chat.knowledge.retrieval import Hit, Index, normalize
+from server.chat.knowledge.retrieval import Hit, Index, normalize, went_elsewhere
 from server.chat.knowledge.situation import NOT_YET, filed_already, overrides, situation
 
 # Below this BM25 score, or when the best paraphrase covers too little of what the message says
@@ -30,7 +30,7 @@ MIN_DOC_COVERAGE = 0.55
 MIN_DOC_SHARE = 0.3
 MIN_CLEAR_COVERAGE = 0.35
 CLEAR_MARGIN = 2.0
-_SENTENCE = re.compile(r"[。？?！!；;\n]+")
+_SENTENCE = re.compile(r"[。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _CLAUSE = re.compile(r"[，,、。？?！!；;\n]+")
 MAX_WINDOWS = 4
 
@@ -130,6 +130,8 @@ def _best(text: str):
 
 def _retrieved(text: str, normalized: str):
     sentences = [p for p in _SENTENCE.split(text[:MAX_CHARS]) if p.strip()][:3] or [text[:MAX_CHARS]]
+    # The sentences that ask come first: the others tell the story the question is about.
+    sentences = sorted(sentences, key=lambda p: not _QUESTION.search(p))
     # The first sentence that asks something answerable wins: a post states its question first
     # and tells its story after, and the story's longer sentences would outscore it.
     found = next((hits for hits in map(_search, sentences) if hits), [])
@@ -149,13 +151,13 @@ def _retrieved(text: str, normalized: str):
                  and _fits(h, normalized) and h.score >= OUT_OF_SCOPE_MARGIN * top.score]
         if filed:
             top = max(filed, key=lambda h: h.score)
-    if top.key in _LOCAL_ONLY and _CROSS_PLACE.search(normalized):
+    elsewhere = bool(_CROSS_PLACE.search(normalized)) or went_elsewhere(text[:MAX_CHARS])
+    if top.key in _LOCAL_ONLY and elsewhere:
         inside = [h for h in found if BY_ID[h.key].topic != "out_of_scope"
                   and h.score >= OUT_OF_SCOPE_MARGIN * top.score]
         if inside:
             return max(inside, key=lambda h: h.score)
-    if BY_ID[top.key].topic != "out_of_scope" and _LOCAL.search(normalized) \
-            and not _CROSS_PLACE.search(normalized):
+    if BY_ID[top.key].topic != "out_of_scope" and _LOCAL.search(normalized) and not elsewhere:
         # 本地住院怎么报销: treatment at home is the insured place's own business.
         local = [h for h in _index().search(text[:MAX_CHARS], limit=5) if h.key in _LOCAL_ONLY
                  and h.score >= OUT_OF_SCOPE_MARGIN * top.score]

@@ -233,7 +233,7 @@ def _check_open(f: Facts) -> str:
 
 @entry("pharmacy", "外地药店能刷医保买药吗？", ["外地药房能用医保吗", "在外省药店买药能报吗", 
     "异地药店可以用医保卡吗", "在外地买药能报销吗", "跨省药店能刷卡吗", "门诊买药能用异地医保吗"],
-    [PRINCIPLE, APP_PATH], needs=r"药")
+    [PRINCIPLE, APP_PATH], needs=r"药店|药房|买药|拿药|购药|开药|配药")
 def _pharmacy(f: Facts) -> str:
     return ("备案成功后，就医地开通了跨省直接结算的定点药店可以用。先在国家医保服务平台APP里查这家药店开通了没有，"
             "买药时出示医保电子凭证或社保卡。")
@@ -617,7 +617,7 @@ def _outpatient(f: Facts) -> str:
 
 @entry("bring_card_admission", "去外地住院要带什么，怎么登记？", [
     "入院要带什么", "住院登记要注意什么", "外地住院要带社保卡吗", "出院结算要带什么"], [EMERGENCY],
-    needs=r"带|登记|入院|出院|住院")
+    needs=r"带|登记")
 def _bring(f: Facts) -> str:
     return ("备案成功后，入院登记和出院结算都要出示医保电子凭证或社保卡，告诉医院您是异地医保、已经备案。"
             "没出示的话，可能被当成自费病人，出院时不好再改成直接结算。")
@@ -634,7 +634,7 @@ def _counter(f: Facts) -> str:
 @entry("long_term_residence_length", "在外地住多久才算长期居住？", [
     "住多久可以办长期居住备案", "长期居住要满半年吗", "刚搬过去能办长期备案吗", "居住证要办多久"],
     ["http://m.pxte.cn/anhui/20240306/92747.html",
-     "http://m.ccschy.com/techan/35b2d99c5848192cab0724d10e640c84.html"], needs=r"备案|医保|就医|长期|看病")
+     "http://m.ccschy.com/techan/35b2d99c5848192cab0724d10e640c84.html"])
 def _residence_length(f: Facts) -> str:
     return (f"全国没有统一的天数，按{f.place}的规定；有的地方要求在外地连续住或工作满半年。"
             f"有居住证或居住证明的，可以选{type_label('long_term_resident')}；短时间去的，选临时外出就医。")

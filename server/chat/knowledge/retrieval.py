@@ -60,7 +60,8 @@ _SYNONYMS: tuple[tuple[str, str], ...] = tuple(sorted({
     # 刷 is paying with the card (刷卡, 能刷吗); 刷脸 is the identity check
     "刷脸": "人脸识别", "刷": "直接结算",
     # moving the insurance itself, not filing
-    "迁医保": "转医保", "医保迁": "医保转", "医保关系迁": "医保关系转",
+    "迁医保": "转医保", "医保迁": "医保转", "医保关系迁": "医保关系转", "迁到": "转到",
+    "迁过去": "转过去", "迁走": "转走", "迁回": "转回", "迁移": "转移",
     # the filing under its other names
     "异地就医登记": "异地就医备案", "异地登记": "异地备案", "异地报备": "异地备案",
     # the agency, whatever people call it, says no more than 医保 does (and weighs as little)
@@ -104,6 +105,18 @@ def _places() -> re.Pattern:
     names = {t for r in get_catalogue().all_regions() for t in (r.name, r.short_name, *r.aliases)
              if t and len(t) >= 2}
     return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _went() -> re.Pattern:
+    return re.compile(r"(?:在|去|到|来|回|赴)(?:了)?(?:" + _places().pattern + ")")
+
+
+def went_elsewhere(text: str) -> bool:
+    """Whether a message puts the treatment or the claim in a named place (在广州住院, 去北京,
+    回郑州报): read before the places are removed, a cue that the message is about treatment away
+    from the insured place."""
+    return bool(_went().search(_as_read(text or "")))
 
 
 def normalize(text: str, as_read: bool = True) -> str:
