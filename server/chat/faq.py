@@ -13,6 +13,10 @@ from server.chat import knowledge
 from server.chat.knowledge import Match, is_question
 
 INTENTS = tuple(e.id for e in knowledge.ENTRIES)
+# Bills already paid or a filing never made: what can still be done is worth saying even when the
+# person is filing now.
+SITUATION_ENTRIES = frozenset({"no_filing_paid", "manual_reimburse", "file_before_discharge",
+                               "emergency_counts", "backdate_limit", "how_reimbursed"})
 
 
 def match(text: str, context: Any = None) -> Match | None:
@@ -39,4 +43,4 @@ def answer(intent: str, filing_type: str | None = None, context: Any = None) -> 
     return knowledge.answer(intent, ctx)
 
 
-__all__ = ["INTENTS", "Match", "match", "detect_question", "answer", "is_question"]
+__all__ = ["INTENTS", "SITUATION_ENTRIES", "Match", "match", "detect_question", "answer", "is_question"]

@@ -13,6 +13,7 @@ from server.chat.dialog.common import (LABELS, MAX_ATTEMPTS, SLOT_KEYS, SYNCED, 
                                        mask_phone, place_name, slot_words, text)
 from server.chat.dialog.family import TYPED_ASKS, absorb_typed, has_slots, note_relation, note_self
 from server.chat.understand import INSURED, VISIT, Understanding, merge
+from server.regions.catalogue import get_catalogue
 
 def said_back(before: dict, state: dict, env: Env) -> str | None:
     """What changed this turn, in plain words (from the values the filing now holds)."""
@@ -302,8 +303,7 @@ _WANTS_FILING = re.compile(r"(?:想|要|帮我|给我|替我|帮她|帮他|给�
                            r"办(?:个|一下|理)[^，。？?]{0,6}备案|^(?:办|办理)?备案$|开始办")
 # Questions about bills already paid or a filing never made: what can still be done, then an
 # offer to file for next time.
-SITUATION_INTENTS = frozenset({"no_filing_paid", "manual_reimburse", "file_before_discharge",
-                               "emergency_counts", "backdate_limit", "how_reimbursed"})
+SITUATION_INTENTS = faq.SITUATION_ENTRIES
 NEXT_TIME = "以后去外省看病前先办好备案，在就医地的联网医院就能直接结算，不用先垫钱。"
 OUT_OF_SCOPE = ("这个问题我暂时答不了。我可以帮您办理跨省异地就医备案，也能回答备案、直接结算和回参保地报销的问题；"
                 "其他医保业务请拨打12393医保服务热线，或咨询参保地的医保经办机构。")
@@ -317,15 +317,30 @@ def _note_start(state: dict, before: dict, u: Understanding, message: str, out: 
         return
     asks = bool(u.question_intent) or faq.is_question(message)
     stated = u_slots(state, before) or state.get("pending") != before.get("pending")
-    if _WANTS_FILING.search(message) or (stated and not asks):
+    if _WANTS_FILING.search(message) or (stated and not asks) or (stated and u.filing_ask):
         state["started"] = True
         state["offer_filing"] = False
+        need = _need_answer(state) if u.filing_ask == "need" else None
+        if need:
+            out.replies.append(text(need))
         return
     if asks:
         state["offer_filing"] = True
         said = " ".join(r.get("text", "") for r in out.replies)
         if u.question_intent in SITUATION_INTENTS and "以后" not in said:
             out.replies.append(text(NEXT_TIME))
+
+
+def _need_answer(state: dict) -> str | None:
+    """要备案吗, answered from the places told: the filing's own rule explains a same-province trip
+    when it refuses the visit place, so only the cross-province answer is said here."""
+    insured, visit = state.get(INSURED), state.get(VISIT)
+    if insured and visit:
+        if get_catalogue().same_province(insured, visit):
+            return None
+        return ("要办。参保地和就医地不在同一个省，先办好跨省异地就医备案，在就医地的联网医院就能直接结算。"
+                "我来帮您办。")
+    return "要不要备案，看参保地和就医地是不是在同一个省。我来帮您办，先问几个问题。"
 
 
 def _answer(intent: str, message: str, state: dict) -> dict:

@@ -122,8 +122,9 @@ def _best(text: str):
     top = _retrieved(text, normalized)
     # The situation a message tells (paid already, never filed, still in hospital, an emergency)
     # decides the answer unless retrieval found something more specific about that situation.
-    told = situation(normalize(text[:MAX_CHARS]))
-    if overrides(top.key if top else None, told):
+    story = normalize(text[:MAX_CHARS])
+    told = situation(story)
+    if overrides(top.key if top else None, told, story):
         return Hit(told, max(top.score if top else 0.0, MIN_SCORE), 1.0, 1.0)
     return top
 

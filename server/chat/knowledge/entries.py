@@ -511,7 +511,9 @@ def _family_account(f: Facts) -> str:
 
 @entry("file_for_family", "能帮家里人（爸妈、孩子）办备案吗？", ["能给老伴办备案吗", "帮家里老人办备案", "给爸妈办异地备案", "可以给配偶办吗", 
     "能给我妈办备案吗", "帮父母办理异地就医备案", "替家人备案", "给孩子办异地备案", "代办备案可以吗",
-    "老人不会弄能帮他备案吗"], [FAMILY_REPLY, APP_GUIDE])
+    "老人不会弄能帮他备案吗"], [FAMILY_REPLY, APP_GUIDE],
+    # 能帮我办备案吗 asks the assistant to file for the person asking, not for a relative.
+    needs=r"家|爸|妈|父|母|老伴|老公|老婆|丈夫|妻子|媳妇|配偶|孩子|儿|女|爷|奶|外公|外婆|姥|老人|亲|他人|别人|代办|替|他|她")
 def _for_family(f: Facts) -> str:
     return ("可以。选「为他人备案」，填家人的姓名、身份证号和您和他的关系（"
             + "、".join(v for k, v in RELATIONS.items() if k != "other")

@@ -23,7 +23,13 @@ _ELSEWHERE = re.compile(r"异地|跨省|参保地|回(?:去|来|到)|回[\u4e00-
 _EMERGENCY = re.compile(r"急诊|抢救|突发|突然|送(?:到|去|进)?(?:了)?(?:医院|急诊)|意外受伤|急病|晕倒|心梗|脑梗|中风|"
                         r"昏迷")
 _IN_HOSPITAL = re.compile(r"还在住院|正在住院|住着院|还没出院|没出院|未出院|住院中|住院期间|刚住院|刚住进|"
-                          r"还在医院|在医院住着|人在医院|出院前|出院之前")
+                          r"还在医院|在医院住着|人在医院|出院前|出院之前|"
+                          # 住院好几天了, 住院第五天: counted in days, the stay goes on
+                          r"住院(?:了|已经)?(?:(?:好|几|两|三|四|五|一)(?:几)?(?:天|周|个星期)|好多久|好久|好些天|好长时间)了?|"
+                          r"住院第[一二三四五六七八九十\d]+天")
+# Already discharged: settling before discharge is no longer possible, only a claim by hand.
+_DISCHARGED = re.compile(r"(?<!没)(?<!未)(?<!还没)出(?:了)?院了|已经出院|出院(?:以)?后|出完院|办完出院|出院结算了|"
+                         r"(?<!没)(?<!未)出院回(?:来|家)")
 
 # The more specific entries each situation leaves alone: asked what to bring once paid, the
 # person gets that list, not the general answer again.
@@ -57,8 +63,11 @@ def situation(normalized: str) -> str | None:
     what_now = bool(_WHAT_NOW.search(text))
     if _EMERGENCY.search(text) and (not_filed or claim or what_now):
         return "emergency_counts"
-    if _IN_HOSPITAL.search(text) and (not_filed or claim or "备案" in text):
+    discharged = bool(_DISCHARGED.search(text))
+    if not discharged and _IN_HOSPITAL.search(text) and (not_filed or claim or "备案" in text):
         return "file_before_discharge"
+    if discharged and (not_filed or claim):
+        return "no_filing_paid"
     paid = bool(_PAID.search(text))
     if claim and (not_filed or (paid and _ELSEWHERE.search(text))):
         return "no_filing_paid"
@@ -67,8 +76,18 @@ def situation(normalized: str) -> str | None:
     return None
 
 
-def overrides(found: str | None, told: str | None) -> bool:
+def discharged(normalized: str) -> bool:
+    return bool(_DISCHARGED.search(normalized or ""))
+
+
+# What only helps someone still in hospital.
+BEFORE_DISCHARGE = frozenset({"file_before_discharge", "readmit_registration", "admission_inside_validity"})
+
+
+def overrides(found: str | None, told: str | None, normalized: str = "") -> bool:
     """Whether the situation's entry replaces what retrieval found."""
     if told is None:
         return False
+    if found in BEFORE_DISCHARGE and discharged(normalized):
+        return True  # 出院了，没备案: too late to settle before discharge
     return found is None or (found not in REFINES[told] and found not in KEEP)

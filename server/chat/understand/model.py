@@ -66,6 +66,8 @@ class Understanding:
     address: str | None = None
     yes_no: str | None = None  # "yes" / "no"
     question_intent: str | None = None
+    # 怎么备案 ("how") or 要备案吗 ("need") asked about the person's own trip: the filing answers it.
+    filing_ask: str | None = None
     correction: bool = False
     mentions: list[dict] = field(default_factory=list)  # for logs and debugging
     # Added for the dialog; each has a default so older callers see no change.

@@ -67,3 +67,21 @@ def bare_name(text: str) -> str | None:
     if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}", cand) and yes_no(text) is None:
         return cand
     return None
+
+
+_FILED_AS = r"(?:异地(?:就医)?|跨省(?:异地)?(?:就医)?)?备案"
+_HOW_TO_FILE = re.compile(
+    r"(?:怎么|怎样|如何|咋|怎么样)(?:去|来)?(?:办理?|申请|弄|操作|做)?(?:一下|个)?" + _FILED_AS
+    + r"|备案(?:要)?(?:怎么|如何|咋)(?:办|弄|操作|做)|(?:在哪|哪里|哪儿)(?:办|申请|做)" + _FILED_AS)
+_NEED_FILING = re.compile(
+    r"(?:要|需要|用|得|必须)(?:先)?(?:办理?|做)?" + _FILED_AS + r"(?:吗|么|嘛|不)"
+    r"|(?:要不要|需不需要|用不用|是否(?:需要|要)|是不是(?:要|得))(?:先)?(?:办理?|做)?" + _FILED_AS)
+
+
+def filing_ask(text: str) -> str | None:
+    """"how" for 怎么备案, "need" for 要备案吗 / 需不需要备案, else None."""
+    if _NEED_FILING.search(text or ""):
+        return "need"
+    if _HOW_TO_FILE.search(text or ""):
+        return "how"
+    return None
