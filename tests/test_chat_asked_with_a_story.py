@@ -63,3 +63,17 @@ def test_can_you_file_for_me_is_not_about_a_relative(client):
     body = say(client, headers, sid, "你们这个能帮我办备案吗")
     words = texts(body)
     assert "为他人备案" not in words and "参保" in words
+
+
+def test_a_known_place_said_again_is_no_misunderstanding(client):
+    from tests.conftest import login
+
+    headers = login(client, "openid-story-again")
+    sid = start(client, headers)
+    first = say(client, headers, sid, "我妈医保在郑州，在北京做了手术，钱已经付了，能报吗")
+    assert first["draft"]["visit_region_name"] == "北京市"
+    asked = say(client, headers, sid, "给我妈办")
+    again = say(client, headers, sid, "下次去北京复查")
+    assert NOT_UNDERSTOOD not in texts(again)
+    assert option_values(again) == option_values(asked)  # the same question, put again
+    assert again["draft"]["visit_region_name"] == "北京市"

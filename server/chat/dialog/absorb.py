@@ -138,6 +138,11 @@ def absorb(state: dict, env: Env, *, u: Understanding | None = None, choice: str
                 return out
             state["attempts"] = attempts
             out.not_understood = not said
+            if out.not_understood and u is not None and has_slots(u):
+                # 下次去北京复查 while the scheme is asked: read, only nothing new in it for the
+                # filing; 没听明白 would be untrue and makes people repeat themselves.
+                out.not_understood = False
+                out.replies.append(text("好的。"))
             if out.not_understood and faq.is_question(message or ""):
                 out.not_understood = False  # a question nothing answers: say what can be asked
                 out.replies.append(text(OUT_OF_SCOPE))
