@@ -255,3 +255,13 @@ def test_any_text_is_read_without_error():
         state = merge(state, u)
         assert u.start_date is None or isinstance(u.start_date, date)
     assert len(normalise("长" * 5000)) == 500
+
+
+def test_living_in_a_childs_home_is_long_term_living():
+    from datetime import date as _date
+
+    from server.chat.understand import Context as _Context, understand as _understand
+
+    u = _understand("帮我爸办个异地备案，他是哈尔滨的退休职工，现在住在三亚我家", _date(2026, 12, 1), _Context())
+    assert u.filing_type == "long_term_resident" and "long_living" in u.facts
+    assert _understand("我住在北京我家附近的宾馆", _date(2026, 12, 1), _Context()).filing_type is None
