@@ -77,3 +77,10 @@ def test_a_known_place_said_again_is_no_misunderstanding(client):
     assert NOT_UNDERSTOOD not in texts(again)
     assert option_values(again) == option_values(asked)  # the same question, put again
     assert again["draft"]["visit_region_name"] == "北京市"
+
+
+def test_how_do_i_go_about_it_after_the_situation_starts_the_filing(client):
+    headers, sid = _chat(client, "openid-story-nong")
+    body = say(client, headers, sid, "我在厦门打工，老家江西上饶的新农合，怎么弄")
+    assert body["draft"]["insured_region_name"] == "上饶市" and body["draft"]["visit_region_name"] == "厦门市"
+    assert "begin" not in option_values(body) and option_values(body)

@@ -265,3 +265,13 @@ def test_living_in_a_childs_home_is_long_term_living():
     u = _understand("帮我爸办个异地备案，他是哈尔滨的退休职工，现在住在三亚我家", _date(2026, 12, 1), _Context())
     assert u.filing_type == "long_term_resident" and "long_living" in u.facts
     assert _understand("我住在北京我家附近的宾馆", _date(2026, 12, 1), _Context()).filing_type is None
+
+
+def test_how_and_need_to_file_are_told_apart_from_what_now():
+    from server.chat.understand.replies import filing_ask
+
+    for text, want in [("去昆山看病要备案吗", "need"), ("需不需要办异地备案", "need"), ("怎么备案", "how"),
+                       ("异地就医备案怎么办理", "how"), ("我在厦门打工，老家上饶的新农合，怎么弄", "how"),
+                       ("在哪里办备案", "how"), ("没备案怎么办", None), ("在昆山住院怎么报销", None),
+                       ("我要备案", None)]:
+        assert filing_ask(text) == want, text
