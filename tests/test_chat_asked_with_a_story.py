@@ -84,3 +84,12 @@ def test_how_do_i_go_about_it_after_the_situation_starts_the_filing(client):
     body = say(client, headers, sid, "我在厦门打工，老家江西上饶的新农合，怎么弄")
     assert body["draft"]["insured_region_name"] == "上饶市" and body["draft"]["visit_region_name"] == "厦门市"
     assert "begin" not in option_values(body) and option_values(body)
+
+
+def test_a_trip_for_treatment_offers_the_two_types_it_can_be(client):
+    from tests.conftest import login
+
+    headers = login(client, "openid-story-trip")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "我妈要去上海看病，她医保在合肥，职工退休的")
+    assert option_values(body) == ["type:referral", "type:other_temporary"]

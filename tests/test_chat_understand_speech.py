@@ -275,3 +275,14 @@ def test_how_and_need_to_file_are_told_apart_from_what_now():
                        ("在哪里办备案", "how"), ("没备案怎么办", None), ("在昆山住院怎么报销", None),
                        ("我要备案", None)]:
         assert filing_ask(text) == want, text
+
+
+def test_a_trip_for_treatment_asks_referral_or_on_ones_own():
+    from datetime import date as _date
+
+    from server.chat.understand import Context as _Context, understand as _understand
+
+    u = _understand("我妈要去上海看病，她医保在合肥，职工退休的", _date(2026, 12, 1), _Context())
+    assert u.filing_type is None and u.filing_type_candidates == ("referral", "other_temporary")
+    lived = _understand("我在北京跟女儿住，想去医院检查", _date(2026, 12, 1), _Context())
+    assert lived.filing_type == "long_term_resident" and lived.filing_type_candidates == ()

@@ -44,6 +44,9 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("wintering", re.compile(r"过冬|候鸟|避寒|猫冬")),
     ("temporary", re.compile(r"临时外出|临时备案|临时就医")),
     # A trip with an end (home for the holidays, travel, a visit): 回老家看病, 寒假回乌鲁木齐.
+    # 要去上海看病, 去北京复查: a trip for treatment, by referral or on one's own (asked, not guessed)
+    ("treatment_trip", re.compile(
+        r"(?:去|到|来|赴)[^，。,]{1,12}?(?:看病|就医|就诊|治病|治疗|做手术|动手术|手术|复查|复诊|看牙|检查|化疗|放疗)")),
     ("trip", re.compile(r"回(?:趟|一趟)?(?:老家|家乡)(?![^，。,]{0,4}(?:能用|可以用|能不能用|用吗|能报|报销吗|能不能报))|寒假|暑假|放假回|过年回|春节回|回家过年|旅游|旅行|度假|游玩|"
                         r"回去(?:看|住)(?:一段|几天|几个月)")),
 )
@@ -172,6 +175,8 @@ def type_candidates(group: str | None, facts: frozenset[str] | set[str] = frozen
         return ("resident_worker", "emergency")
     if group == "temporary":
         return TEMPORARY_TYPES
+    if group is None and "treatment_trip" in facts and not set(facts) & (LONG_TERM_FACTS - {"retired"}):
+        return ("referral", "other_temporary")
     if group == "long_term":
         return LONG_TERM_TYPES
     return ()
