@@ -93,3 +93,19 @@ def test_a_trip_for_treatment_offers_the_two_types_it_can_be(client):
     sid = start(client, headers)
     body = say(client, headers, sid, "我妈要去上海看病，她医保在合肥，职工退休的")
     assert option_values(body) == ["type:referral", "type:other_temporary"]
+
+
+def test_typing_for_whom_at_the_add_family_step_adds_that_person(client):
+    from tests.conftest import login
+
+    headers = login(client, "openid-story-add")
+    sid = start(client, headers)
+    body = say(client, headers, sid, "我爸在北京住院了，医保是河北邯郸的，居民医保，是急诊送进去的")
+    for _ in range(4):  # answer whatever comes first until the family step is asked
+        if "applicant:add" in option_values(body):
+            break
+        body = say(client, headers, sid, "前天" if any(v.startswith("start:") for v in option_values(body)) else "同意")
+    assert "applicant:add" in option_values(body)
+    body = say(client, headers, sid, "给我爸办")
+    assert NOT_UNDERSTOOD not in texts(body)
+    assert {"consent:accept", "member_consent:yes"} & set(option_values(body)), texts(body)
