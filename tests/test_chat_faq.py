@@ -128,3 +128,13 @@ def test_an_entry_about_its_own_thing_needs_that_thing_named():
     # 医保卡在外省能用吗 is not about getting a card; 药 is what makes the pharmacy entry
     assert _faq.match("医保卡在外省能用吗").entry_id != "oos_social_card"
     assert _faq.match("异地备案后能去哪家医院看").entry_id != "pharmacy"
+
+
+def test_which_type_asked_in_few_words_and_nothing_else_taken_for_it():
+    from server.chat.knowledge import match
+
+    for text in ("过冬算哪种", "我这种情况算哪种", "选哪个类型", "候鸟老人办哪种备案", "去海南过冬要备案吗"):
+        found = match(text)
+        assert found is not None and found.entry_id == "which_type", text
+    for text in ("哪种好吃", "这个类型的衣服哪里买"):
+        assert match(text) is None, text

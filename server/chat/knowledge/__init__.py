@@ -71,7 +71,8 @@ def _confident(hit, named: bool = False) -> bool:
 # its words happen to overlap: it must name something of medical insurance or treatment.
 _IN_DOMAIN = re.compile(r"医保|医疗|报销|报|备案|就医|看病|住院|门诊|医院|社保|药|病|结算|参保|转诊|急诊|抢救|"
                         r"凭证|生孩子|工伤|手术|治疗|材料|证明|审核|撤销|变更|有效|补办|比例|延期|承诺书|"
-                        r"定点|出院|入院|户口簿|居住证|能做|干什么|怎么用|账户|医保码|异地|跨省|外省|常驻|派驻")
+                        r"定点|出院|入院|户口簿|居住证|能做|干什么|怎么用|账户|医保码|异地|跨省|外省|常驻|派驻|"
+                        r"备案类型|什么类型|哪个类型|哪种类型|算哪种|选哪种|办哪种|哪一类|过冬|候鸟")
 
 
 # Words that make a message about treatment away from the insured place: then a filing entry

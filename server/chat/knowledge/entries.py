@@ -387,7 +387,8 @@ def _who_issues(f: Facts) -> str:
 
 @entry("which_type", "我该选哪种备案类型？", ["选长期还是临时", "备案类型选哪个好", "我这种情况属于哪一类", "不知道选什么类型", 
     "备案类型怎么选", "我属于哪一类", "选哪个类型", "六种备案类型有什么区别", "长期和临时怎么选",
-    "外出务工人员怎么备案", "跟孩子在外地住选什么"], [TYPES, SERVICE_LIST])
+    "外出务工人员怎么备案", "跟孩子在外地住选什么", "我这种情况算哪种", "算哪一类", "属于哪种类型",
+    "过冬算哪种", "候鸟老人办哪种备案", "去外地过冬选哪种备案", "冬天去海南住半年办什么备案"], [TYPES, SERVICE_LIST])
 def _which_type(f: Facts) -> str:
     lines = "；".join(f"{t.label}：{t.explanation}" for t in FILING_TYPES.values())
     return "按您的情况选：" + lines + "。说说您的情况，我帮您选。"
