@@ -109,3 +109,12 @@ def test_typing_for_whom_at_the_add_family_step_adds_that_person(client):
     body = say(client, headers, sid, "给我爸办")
     assert NOT_UNDERSTOOD not in texts(body)
     assert {"consent:accept", "member_consent:yes"} & set(option_values(body)), texts(body)
+
+
+def test_which_type_asked_mid_filing_is_answered_then_the_question_again(client):
+    headers, sid = _chat(client, "openid-story-winter")
+    say(client, headers, sid, "医保在哈尔滨 我在海南过冬 半年左右")
+    asked = say(client, headers, sid, "三亚")
+    body = say(client, headers, sid, "过冬算哪种")
+    assert NOT_UNDERSTOOD not in texts(body) and "异地长期居住人员" in texts(body)
+    assert option_values(body) == option_values(asked)
