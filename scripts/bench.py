@@ -1039,7 +1039,9 @@ def measure_startup(log: Callable[[str], None], env: dict) -> dict:
 
 def run(opts) -> dict:
     sizes = QUICK_SIZES if opts.quick else [SIZES[s] for s in opts.sizes.split(",")]
-    duration = opts.duration or (1 if opts.quick else 10)
+    # Quick: 2 s, because a one-shot path's first request in a cold worker can take over a second on
+    # a loaded machine, and a 1 s window then counts no request at all.
+    duration = opts.duration or (2 if opts.quick else 10)
     concs = [int(c) for c in opts.concurrency.split(",")]
     only = set(opts.paths.split(",")) if opts.paths else None
     log = (lambda msg: None) if opts.silent else (lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -1403,11 +1405,11 @@ def chart(result: dict, path: Path) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="the smoke run: tiny data, 1 s per path")
+    parser.add_argument("--quick", action="store_true", help="the smoke run: tiny data, 2 s per path")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--database-url", help="PostgreSQL URL (else BENCH_DATABASE_URL / TEST_DATABASE_URL); emptied")
     parser.add_argument("--sizes", default="small,medium,large", help="comma list of: " + ",".join(SIZES))
-    parser.add_argument("--duration", type=float, help="seconds per path and concurrency (default 10; quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds per path and concurrency (default 10; quick 2)")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gunicorn.conf.py's)")

@@ -1,4 +1,4 @@
-"""The benchmark's reduced run (tiny data, 1 s per path, SQLite), so scripts/bench cannot rot.
+"""The benchmark's reduced run (tiny data, 2 s per path, SQLite), so scripts/bench cannot rot.
 The full run is by hand: scripts/bench (docs/benchmark.md)."""
 from __future__ import annotations
 
