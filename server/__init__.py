@@ -154,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from flask import g, request
+    from sqlalchemy.exc import SQLAlchemyError
 
     from server import dbfaults
     from server.common import writes
@@ -182,7 +183,12 @@ def register_request_hooks(app: Flask) -> None:
                 db.session.commit()
             dbfaults.burst.succeeded()
         else:
-            db.session.rollback()
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                # The database went away mid-request (the answer is already its 503): the
+                # connection is gone with whatever it held, so there is nothing left to undo.
+                db.session.close()
         return response
 
 
