@@ -306,9 +306,8 @@ def _with_contact_name(u: Understanding, message: str, asked: str | None, env: E
 _AGREE = re.compile(r"(?:我)?(?:同意|同意了|已同意|同意告知书|同意个人信息保护告知书)[。.!！]?")
 _WANTS_FILING = re.compile(r"(?:想|要|帮我|给我|替我|帮她|帮他|给她|给他|替她|替他|帮忙|麻烦|准备|打算)[^，。？?]{0,8}(?:办|备案|申请)|"
                            r"办(?:个|一下|理)[^，。？?]{0,6}备案|^(?:办|办理)?备案$|开始办")
-# Questions about bills already paid or a filing never made: what can still be done, then an
-# offer to file for next time.
-SITUATION_INTENTS = faq.SITUATION_ENTRIES
+# After bills already paid or a filing never made (faq.SITUATION_ENTRIES): what can still be done,
+# then an offer to file for next time.
 NEXT_TIME = "以后去外省看病前先办好备案，在就医地的联网医院就能直接结算，不用先垫钱。"
 OUT_OF_SCOPE = ("这个问题我暂时答不了。我可以帮您办理跨省异地就医备案，也能回答备案、直接结算和回参保地报销的问题；"
                 "其他医保业务请拨打12393医保服务热线，或咨询参保地的医保经办机构。")
@@ -332,7 +331,7 @@ def _note_start(state: dict, before: dict, u: Understanding, message: str, out: 
     if asks:
         state["offer_filing"] = True
         said = " ".join(r.get("text", "") for r in out.replies)
-        if u.question_intent in SITUATION_INTENTS and "以后" not in said:
+        if u.question_intent in faq.SITUATION_ENTRIES and "以后" not in said:
             out.replies.append(text(NEXT_TIME))
 
 

@@ -69,11 +69,12 @@ def understand(text: str, today: date, context: Context | None = None) -> Unders
 
     u.yes_no = replies.yes_no(text)
     u.question_intent = faq.detect_question(text)
-    if (u.insured_region_code or u.visit_region_code) and replies.filing_ask(text):
+    ask = replies.filing_ask(text) if (u.insured_region_code or u.visit_region_code) else None
+    if ask:
         # 苏州的职工，下个月去上海做手术，怎么备案: told with the person's own trip, the filing is the
         # answer (a paraphrase of another entry would only get in the way); what can still be done
         # after paying or without a filing is still said.
-        u.filing_ask = replies.filing_ask(text)
+        u.filing_ask = ask
         if u.question_intent not in faq.SITUATION_ENTRIES:
             u.question_intent = None
     return u
